@@ -1,0 +1,98 @@
+import {readdirSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {parse as parseYaml} from 'yaml';
+import {lessonsDir} from './paths.js';
+
+/** One lab as lessons/<id>.md's front matter describes it: the single source of truth. */
+export type Lab = {
+	id: string;
+	title: string;
+	/** Position in the curriculum. */
+	order: number;
+	/** The file the checker starts, relative to the lab folder. */
+	entry: string;
+	/** Every file the learner edits (entry included), relative to the lab folder. */
+	files: string[];
+	/** Source articles in shared/seeds this lab draws on. */
+	seeds: string[];
+	/** Environment defaults the lesson teaches with (checkers may use other values). */
+	defaults: Record<string, string>;
+	summary: string;
+	/** Ordered from a nudge to nearly the answer. */
+	hints: string[];
+	lessonFile: string;
+};
+
+export class CatalogError extends Error {}
+
+const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/;
+
+export function splitFrontMatter(markdown: string): {data: unknown; body: string} {
+	const match = FRONT_MATTER.exec(markdown);
+	if (!match) return {data: undefined, body: markdown};
+	return {data: parseYaml(match[1]!), body: markdown.slice(match[0].length)};
+}
+
+function stringList(value: unknown, field: string, file: string): string[] {
+	if (!Array.isArray(value) || value.some(item => typeof item !== 'string' && typeof item !== 'number')) {
+		throw new CatalogError(`${file}: "${field}" must be a list of strings`);
+	}
+	return value.map(String);
+}
+
+function parseLab(file: string): Lab {
+	const {data} = splitFrontMatter(readFileSync(file, 'utf8'));
+	if (typeof data !== 'object' || data === null) throw new CatalogError(`${file}: no front matter`);
+	const meta = data as Record<string, unknown>;
+	const fileId = path.basename(file, '.md');
+	for (const field of ['id', 'title', 'entry', 'summary']) {
+		if (typeof meta[field] !== 'string' || meta[field] === '') throw new CatalogError(`${file}: "${field}" must be a non-empty string`);
+	}
+	if (meta.id !== fileId) throw new CatalogError(`${file}: id "${String(meta.id)}" does not match the file name`);
+	if (typeof meta.order !== 'number') throw new CatalogError(`${file}: "order" must be a number`);
+	const defaults: Record<string, string> = {};
+	for (const [key, value] of Object.entries((meta.defaults ?? {}) as Record<string, unknown>)) defaults[key] = String(value);
+	const hints = stringList(meta.hints ?? [], 'hints', file);
+	if (hints.length === 0) throw new CatalogError(`${file}: a lab needs at least one hint`);
+	const files = stringList(meta.files ?? [meta.entry], 'files', file);
+	if (!files.includes(meta.entry as string)) throw new CatalogError(`${file}: "files" must include the entry`);
+	return {
+		id: meta.id as string,
+		title: meta.title as string,
+		order: meta.order,
+		entry: meta.entry as string,
+		files,
+		seeds: stringList(meta.seeds ?? [], 'seeds', file),
+		defaults,
+		summary: meta.summary as string,
+		hints,
+		lessonFile: file,
+	};
+}
+
+let cached: Lab[] | undefined;
+
+/** Every lab, in curriculum order. */
+export function loadCatalog(dir = lessonsDir): Lab[] {
+	if (dir === lessonsDir && cached) return cached;
+	const labs = readdirSync(dir)
+		.filter(name => name.endsWith('.md'))
+		.map(name => parseLab(path.join(dir, name)))
+		.sort((a, b) => a.order - b.order);
+	const ids = new Set<string>();
+	for (const lab of labs) {
+		if (ids.has(lab.id)) throw new CatalogError(`duplicate lab id ${lab.id}`);
+		ids.add(lab.id);
+	}
+	if (dir === lessonsDir) cached = labs;
+	return labs;
+}
+
+export function findLab(id: string): Lab | undefined {
+	return loadCatalog().find(lab => lab.id === id || lab.id.startsWith(`${id}-`) || lab.id.split('-').slice(1).join('-') === id);
+}
+
+/** The lesson's Markdown without its front matter. */
+export function lessonBody(lab: Lab): string {
+	return splitFrontMatter(readFileSync(lab.lessonFile, 'utf8')).body;
+}

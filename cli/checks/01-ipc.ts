@@ -1,0 +1,374 @@
+import {randomUUID} from 'node:crypto';
+import {isAlive, readProc, descendantsOf, childrenOf} from '../harness/procfs.js';
+import {countByPid, type Answer} from '../harness/traffic.js';
+import {busyNote, describeFailures, ipcChildren, jsonBody, list, pollUntil, startsStep} from './common.js';
+import type {LabCheck, StepContext} from './step.js';
+
+/** Not the lesson's default (2), so a hard-coded count fails. */
+const WORKERS = 3;
+/** CPU each "work-in-children" request burns in the child, in ms. */
+const SPIN_MS = 60;
+
+function children(context: StepContext): number[] {
+	return context.memo.get('children') as number[];
+}
+
+function workPath(id: string, delay = 0, spin = 0): string {
+	return `/work?id=${encodeURIComponent(id)}&delay=${delay}&spin=${spin}`;
+}
+
+/** One line per problem, at most a few examples each, so messages stay readable. */
+function examples<T>(items: T[], show: (item: T) => string, max = 3): string {
+	const shown = items.slice(0, max).map(show);
+	if (items.length > max) shown.push(`… and ${items.length - max} more`);
+	return shown.join('\n');
+}
+
+async function statsSnapshot(context: StepContext): Promise<Record<string, number>> {
+	const answer = await context.http.get('/stats', {timeoutMs: 5000});
+	const body = jsonBody(answer);
+	if (answer.status !== 200 || typeof body !== 'object' || body === null || Array.isArray(body)) {
+		context.fail({
+			message: 'GET /stats did not answer with a JSON object',
+			expected: '200 with a JSON object such as {"4101": 12, "4102": 11}: requests served per child pid',
+			actual: answer.error ?? `status ${answer.status}, body ${JSON.stringify(answer.body.slice(0, 200))}`,
+			repro: context.curl('/stats'),
+		});
+	}
+	return body as Record<string, number>;
+}
+
+export const ipcCheck: LabCheck = {
+	lab: '01-ipc',
+	env: () => ({WORKERS: String(WORKERS)}),
+	steps: [
+		startsStep(),
+		{
+			id: 'answers',
+			title: 'Answers GET /work with JSON and x-worker-pid',
+			timeoutMs: 8000,
+			async run(context) {
+				context.waitingFor('an answer to GET /work?id=hello');
+				const cpuBefore = readProc(context.primaryPid)?.cpuMs ?? 0;
+				const answer = await context.http.get(workPath('hello'), {timeoutMs: 5000});
+				const body = jsonBody(answer) as {id?: unknown} | undefined;
+				const repro = context.curl(workPath('hello'));
+				if (answer.status === 0) {
+					context.fail({
+						message: 'GET /work?id=hello got no answer',
+						expected: '200 with {"id": "hello", "pid": <child pid>}',
+						actual: [answer.error, busyNote(context.primaryPid, cpuBefore, answer.ms)].filter(Boolean).join('\n'),
+						hint: 'Does the primary answer once the child replies? Does the child reply at all?',
+						repro,
+					});
+				}
+				if (answer.status !== 200 || body?.id !== 'hello') {
+					context.fail({
+						message: 'GET /work?id=hello did not answer 200 with the id it was given',
+						expected: '200 with a JSON body like {"id": "hello", "pid": 4101}',
+						actual: `status ${answer.status}, body ${JSON.stringify(answer.body.slice(0, 200))}`,
+						repro,
+					});
+				}
+				if (answer.pid === undefined) {
+					context.fail({
+						message: 'The answer has no numeric x-worker-pid header',
+						expected: 'x-worker-pid: <pid of the child that did the work>',
+						actual: answer.headers['x-worker-pid'] === undefined ? 'no x-worker-pid header' : `x-worker-pid: ${answer.headers['x-worker-pid']}`,
+						repro,
+					});
+				}
+			},
+		},
+		{
+			id: 'child-processes',
+			title: 'Forks child processes with an IPC channel',
+			timeoutMs: 5000,
+			async run(context) {
+				// Children may still be starting; wait for them, bounded.
+				const found = await pollUntil(() => {
+					const pids = ipcChildren(context.primaryPid);
+					return pids.length > 0 ? pids : undefined;
+				}, 3000, context);
+				if (!found) {
+					const threads = readProc(context.primaryPid)?.threads ?? 0;
+					const plain = childrenOf(context.primaryPid).filter(child => child.comm !== 'esbuild');
+					context.fail({
+						message: 'Your primary has no child processes with an IPC channel',
+						expected: `${WORKERS} children started with child_process.fork() (they have NODE_CHANNEL_FD in /proc/<pid>/environ)`,
+						actual: [
+							plain.length > 0 ? `child processes without an IPC channel: ${list(plain.map(child => child.pid))} (spawn/exec, not fork?)` : 'no child processes at all',
+							`the primary (pid ${context.primaryPid}) runs ${threads} threads; worker_threads are threads inside one process, not processes`,
+						].join('\n'),
+						hint: 'Use fork() from node:child_process: it starts a new Node process and opens the IPC channel that send() and on("message") use.',
+						repro: `ps -o pid,ppid,cmd --ppid ${context.primaryPid}`,
+					});
+				}
+				context.memo.set('children', found);
+			},
+		},
+		{
+			id: 'workers-count',
+			title: `Forks exactly WORKERS (${WORKERS}) children`,
+			timeoutMs: 5000,
+			async run(context) {
+				// Let slow starters catch up before judging the count.
+				const settled = await pollUntil(() => {
+					const pids = ipcChildren(context.primaryPid);
+					return pids.length >= WORKERS ? pids : undefined;
+				}, 3000, context);
+				const pids = settled ?? ipcChildren(context.primaryPid);
+				if (pids.length !== WORKERS) {
+					context.fail({
+						message: `WORKERS=${WORKERS} but your primary has ${pids.length} IPC children`,
+						expected: `${WORKERS} children, as many as process.env.WORKERS says`,
+						actual: `${pids.length}: ${list(pids)}`,
+						hint: 'Read the count from process.env.WORKERS (a string: convert it with Number()) instead of hard-coding it.',
+						repro: `ps -o pid,ppid,cmd --ppid ${context.primaryPid}`,
+					});
+				}
+				context.memo.set('children', pids);
+			},
+		},
+		{
+			id: 'no-cross-talk',
+			title: '200 concurrent requests each get their own answer',
+			timeoutMs: 20_000,
+			async run(context) {
+				const ids = Array.from({length: 200}, () => randomUUID().slice(0, 8));
+				// Random delays make the children's replies come back out of order.
+				const delays = ids.map(() => Math.floor(Math.random() * 41));
+				context.waitingFor('answers to 200 requests sent 50 at a time');
+				const answers = await context.http.burst({count: 200, concurrency: 50, timeoutMs: 5000, path: index => workPath(ids[index]!, delays[index])});
+				const failed = answers.filter(answer => answer.status !== 200);
+				if (failed.length > 0) {
+					context.fail({
+						message: `${failed.length} of 200 concurrent requests failed`,
+						expected: '200 answers with status 200',
+						actual: describeFailures(failed),
+						hint: 'Keep one pending entry per request, keyed by its own id, and answer it when that id comes back.',
+						repro: `for i in 1 2 3 4 5; do ${context.curl(workPath('$i', 30))} & done; wait`,
+					});
+				}
+				const crossed: Array<{sent: string; got: unknown}> = [];
+				answers.forEach((answer, index) => {
+					const got = (jsonBody(answer) as {id?: unknown} | undefined)?.id;
+					if (got !== ids[index]) crossed.push({sent: ids[index]!, got});
+				});
+				if (crossed.length > 0) {
+					context.fail({
+						message: `${crossed.length} of 200 answers carried another request's id: replies are matched to the wrong requests`,
+						expected: 'each answer carries the id of its own request',
+						actual: examples(crossed, item => `sent id=${item.sent}, got id=${JSON.stringify(item.got)}`),
+						hint: 'Replies come back out of order when children take different times. Give each request an id, send it with the work, and look the request up by the id in the reply, not by order.',
+						repro: `${context.curl(workPath('slow', 500))} & ${context.curl(workPath('fast', 0))}; wait`,
+					});
+				}
+				const known = new Set(children(context));
+				const strangers = [...new Set(answers.map(answer => answer.pid).filter(pid => pid === undefined || !known.has(pid)))];
+				if (strangers.length > 0) {
+					context.fail({
+						message: 'Some answers name a pid that is not one of your children',
+						expected: `x-worker-pid is the pid of the child that did the work: one of ${list(known)}`,
+						actual: `x-worker-pid values: ${strangers.map(String).join(', ')}`,
+						hint: 'Put the child\'s process.pid (sent back in its reply) in x-worker-pid.',
+						repro: context.curl(workPath('who')),
+					});
+				}
+				context.memo.set('tally', countByPid(answers));
+			},
+		},
+		{
+			id: 'every-child-works',
+			title: 'Work reaches every child',
+			timeoutMs: 2000,
+			async run(context) {
+				const tally = context.memo.get('tally') as Map<number, number>;
+				const idle = children(context).filter(pid => !tally.has(pid));
+				if (idle.length > 0) {
+					context.fail({
+						message: `${idle.length} of your ${WORKERS} children answered none of the 200 requests`,
+						expected: 'every child does some of the work',
+						actual: `answers per child: ${children(context).map(pid => `${pid}: ${tally.get(pid) ?? 0}`).join(', ')}`,
+						hint: 'Pick the child for each request in turn (round-robin) from the whole list of children.',
+					});
+				}
+				context.note(`spread over 200 requests: ${children(context).map(pid => tally.get(pid) ?? 0).join(' / ')}`);
+			},
+		},
+		{
+			id: 'work-in-children',
+			title: 'The work really runs in the child named by x-worker-pid',
+			timeoutMs: 15_000,
+			async run(context) {
+				const kids = children(context);
+				const pids = [context.primaryPid, ...kids];
+				const before = new Map(pids.map(pid => [pid, readProc(pid)?.cpuMs ?? 0]));
+				const count = kids.length * 3;
+				context.waitingFor(`answers to ${count} requests that each burn ${SPIN_MS} ms of CPU`);
+				const answers = await context.http.burst({count, concurrency: kids.length, timeoutMs: 5000, path: index => workPath(`cpu-${index}`, 0, SPIN_MS)});
+				const used = new Map(pids.map(pid => [pid, (readProc(pid)?.cpuMs ?? 0) - before.get(pid)!]));
+				const failed = answers.filter(answer => answer.status !== 200);
+				if (failed.length > 0) {
+					context.fail({message: `${failed.length} of ${count} requests with spin=${SPIN_MS} failed`, expected: 'status 200', actual: describeFailures(failed), repro: context.curl(workPath('x', 0, SPIN_MS))});
+				}
+				const claimed = countByPid(answers);
+				const totalClaimed = count * SPIN_MS;
+				// CPU time is counted in 10 ms ticks; half the claimed work is a generous floor.
+				const shortfall = kids.filter(pid => (claimed.get(pid) ?? 0) > 0 && used.get(pid)! < (claimed.get(pid)! * SPIN_MS) / 2);
+				const primaryUsed = used.get(context.primaryPid)!;
+				const table = pids.map(pid => `${pid === context.primaryPid ? 'primary' : 'child'} ${pid}: claimed ${pid === context.primaryPid ? 0 : (claimed.get(pid) ?? 0) * SPIN_MS} ms, used ${Math.round(used.get(pid)!)} ms of CPU`).join('\n');
+				if (shortfall.length > 0 || primaryUsed > totalClaimed / 2) {
+					context.fail({
+						message: 'The CPU time does not match x-worker-pid: the work is not done where the answers say',
+						expected: `each child named in x-worker-pid uses about ${SPIN_MS} ms of CPU per request; the primary only relays`,
+						actual: table,
+						hint: 'The child must do the work (wait `delay`, then burn `spin` ms) and reply over IPC; the primary must not compute the answer itself.',
+						repro: `${context.curl(workPath('x', 0, 2000))}   # then watch: top -p ${pids.join(',')}`,
+					});
+				}
+				context.note(table.replace(/\n/g, '; '));
+			},
+		},
+		{
+			id: 'stats',
+			title: '/stats agrees with what the checker counted',
+			timeoutMs: 15_000,
+			async run(context) {
+				context.waitingFor('GET /stats');
+				const before = await statsSnapshot(context);
+				context.waitingFor('answers to 60 requests');
+				const answers = await context.http.burst({count: 60, concurrency: 10, timeoutMs: 5000, path: index => workPath(`stats-${index}`)});
+				const failed = answers.filter(answer => answer.status !== 200);
+				if (failed.length > 0) context.fail({message: `${failed.length} of 60 requests failed`, expected: 'status 200', actual: describeFailures(failed)});
+				context.waitingFor('GET /stats');
+				const after = await statsSnapshot(context);
+				const counted = countByPid(answers);
+				const keys = new Set([...Object.keys(after), ...[...counted.keys()].map(String)]);
+				const wrong = [...keys].filter(pid => (Number(after[pid]) || 0) - (Number(before[pid]) || 0) !== (counted.get(Number(pid)) ?? 0));
+				if (wrong.length > 0) {
+					context.fail({
+						message: '/stats does not match the answers the checker received',
+						expected: `increase per child pid over 60 requests: ${JSON.stringify(Object.fromEntries(counted))}`,
+						actual: `increase in /stats: ${JSON.stringify(Object.fromEntries([...keys].map(pid => [pid, (Number(after[pid]) || 0) - (Number(before[pid]) || 0)])))}`,
+						hint: 'Key /stats by the child\'s pid (the same number as x-worker-pid), and count a request when its child reports it done.',
+						repro: context.curl('/stats'),
+					});
+				}
+			},
+		},
+		{
+			id: 'child-death',
+			title: "A killed child's requests get 503 at once, and a replacement appears",
+			timeoutMs: 25_000,
+			async run(context) {
+				const SLOW_MS = 2000;
+				const FAST_ENOUGH_MS = 1500;
+				const original = children(context);
+				let victim = 0;
+				let got503 = false;
+				// A learner may dispatch at random, so one round might give the victim
+				// nothing to hold; two rounds of 18 make that a one-in-a-million event.
+				for (let round = 0; round < 2 && !got503; round++) {
+					const current = ipcChildren(context.primaryPid);
+					victim = current[round % current.length]!;
+					const count = WORKERS * 6;
+					context.waitingFor(`${count} slow requests (delay=${SLOW_MS}) while child ${victim} is killed`);
+					const pending = Array.from({length: count}, (_, index) => context.http.get(workPath(`slow-${round}-${index}`, SLOW_MS), {timeoutMs: SLOW_MS + 2500}));
+					// A handshake instead of a sleep: once a request sent after the slow
+					// ones is answered, the primary has read and dispatched those.
+					await context.http.get(workPath('barrier'), {timeoutMs: 5000});
+					const killedAt = Date.now();
+					process.kill(victim, 'SIGKILL');
+					const answers: Answer[] = await Promise.all(pending);
+					const hung = answers.filter(answer => answer.status === 0);
+					const slow503 = answers.filter(answer => answer.status === 503);
+					if (hung.length > 0) {
+						context.fail({
+							message: `${hung.length} requests never got an answer after child ${victim} was killed: the primary leaves them hanging`,
+							expected: `the requests the dead child held are answered 503 as soon as it exits (within ${FAST_ENOUGH_MS} ms)`,
+							actual: describeFailures(hung),
+							hint: 'Listen for the child\'s "exit" event; answer 503 to every request still pending on that child, then fork a replacement.',
+							repro: `${context.curl(workPath('slow', 10_000))} & sleep 0.2; kill -9 <child pid>`,
+						});
+					}
+					const others = answers.filter(answer => answer.status !== 503 && answer.status !== 200);
+					if (others.length > 0) {
+						context.fail({message: `${others.length} slow requests failed in an unexpected way after child ${victim} was killed`, expected: '200 from the live children, 503 for the dead one', actual: describeFailures(others)});
+					}
+					const late = slow503.filter(answer => answer.finishedAt - killedAt > FAST_ENOUGH_MS);
+					if (late.length > 0) {
+						context.fail({
+							message: 'The requests of the dead child were answered 503 only after a long wait',
+							expected: `503 within ${FAST_ENOUGH_MS} ms of the child's death`,
+							actual: `503 came ${Math.min(...late.map(answer => answer.finishedAt - killedAt))} ms after the kill`,
+							hint: 'Answer them from the child\'s "exit" event rather than a timeout.',
+						});
+					}
+					got503 = slow503.length > 0;
+					context.memo.set('victim', victim);
+				}
+				if (!got503) {
+					context.fail({
+						message: 'No request was answered 503 after a child holding work was killed',
+						expected: 'the slow requests that were in flight on the killed child get 503',
+						actual: 'every slow request was answered 200 (or none reached the killed child)',
+						hint: 'Dispatch each request to a child in turn, and answer 503 when that child dies.',
+					});
+				}
+				context.waitingFor(`a replacement for child ${victim}`);
+				const replacement = await pollUntil(() => {
+					const pids = ipcChildren(context.primaryPid).filter(pid => !original.includes(pid));
+					return pids.length > 0 && ipcChildren(context.primaryPid).length >= WORKERS ? pids[0] : undefined;
+				}, 3000, context);
+				if (replacement === undefined) {
+					context.fail({
+						message: `No replacement child appeared within 3 s of killing ${victim}`,
+						expected: `${WORKERS} live IPC children again`,
+						actual: `children now: ${list(ipcChildren(context.primaryPid))}`,
+						hint: 'Fork a new child in the "exit" handler (unless the primary is shutting down).',
+					});
+				}
+				context.waitingFor(`the replacement child ${replacement} to answer a request`);
+				let served = false;
+				for (let attempt = 0; attempt < 10 && !served; attempt++) {
+					const answers = await context.http.burst({count: WORKERS, concurrency: WORKERS, timeoutMs: 5000, path: index => workPath(`new-${attempt}-${index}`)});
+					served = answers.some(answer => answer.pid === replacement);
+				}
+				if (!served) {
+					context.fail({
+						message: `The replacement child ${replacement} never received work`,
+						expected: 'the new child takes its share of requests',
+						actual: `no answer from ${replacement} in ${WORKERS * 10} requests`,
+						hint: 'Put the new child into the list your dispatcher picks from.',
+					});
+				}
+				context.memo.set('children', ipcChildren(context.primaryPid));
+			},
+		},
+		{
+			id: 'sigterm',
+			title: 'SIGTERM stops the whole tree within 3 s',
+			timeoutMs: 6000,
+			async run(context) {
+				const tree = [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)];
+				context.waitingFor(`pids ${list(tree)} to exit after SIGTERM`);
+				process.kill(context.primaryPid, 'SIGTERM');
+				const gone = await pollUntil(() => (tree.every(pid => !isAlive(pid)) ? true : undefined), 3000, context);
+				if (!gone) {
+					const left = tree.filter(pid => isAlive(pid));
+					const primaryLeft = left.includes(context.primaryPid);
+					context.fail({
+						message: primaryLeft ? 'The primary was still running 3 s after SIGTERM' : `The primary exited but left ${left.length} processes running: orphans`,
+						expected: 'the primary and all of its children gone within 3 s of SIGTERM',
+						actual: `still running: ${left.map(pid => `${pid} (${readProc(pid)?.comm ?? '?'}, parent ${readProc(pid)?.ppid ?? '?'})`).join(', ')}`,
+						hint: primaryLeft
+							? 'Handle SIGTERM in the primary: stop forking, kill or disconnect the children, close the server, exit.'
+							: 'A forked child keeps running when its parent dies. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
+						repro: `kill -TERM <primary pid>; sleep 3; ps -o pid,ppid,cmd -p ${tree.join(',')}`,
+					});
+				}
+			},
+		},
+	],
+};

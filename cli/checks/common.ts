@@ -1,0 +1,101 @@
+import {waitForListening} from '../harness/readiness.js';
+import {childrenOf, environ, groupMembers, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
+import type {Answer} from '../harness/traffic.js';
+import type {Step, StepContext} from './step.js';
+
+/** Child processes of pid that were forked with an IPC channel (fork(), cluster.fork()). */
+export function ipcChildren(pid: number): number[] {
+	return childrenOf(pid)
+		.filter(child => environ(child.pid)?.NODE_CHANNEL_FD !== undefined)
+		.map(child => child.pid);
+}
+
+/** "pid 123 used 4.9 s of CPU in the last 5.0 s" when a process looks stuck in a loop. */
+export function busyNote(pid: number, cpuBeforeMs: number, wallMs: number): string | undefined {
+	const now = readProc(pid);
+	if (!now) return undefined;
+	const used = now.cpuMs - cpuBeforeMs;
+	if (used < wallMs * 0.7) return undefined;
+	return `pid ${pid} used ${(used / 1000).toFixed(1)} s of CPU in the last ${(wallMs / 1000).toFixed(1)} s: is it stuck in a loop?`;
+}
+
+/** The ports the learner's tree listens on, to say "you listen on 3000, not 23456". */
+function listeningAddressesOf(pgid: number): string[] {
+	const inodes = new Set<number>();
+	for (const member of groupMembers(pgid)) for (const inode of socketInodes(member.pid)) inodes.add(inode);
+	return [...new Set(tcpRows().filter(row => row.state === 'LISTEN' && inodes.has(row.inode)).map(row => `${row.localAddress}:${row.localPort}`))];
+}
+
+/** Step 1 of every lab: the program starts and something accepts connections on HOST:PORT. */
+export function startsStep(deadlineMs = 10_000): Step {
+	return {
+		id: 'starts',
+		title: 'Starts and listens on HOST:PORT',
+		timeoutMs: deadlineMs + 2000,
+		async run(context) {
+			const {host, port, process: lab, primaryPid} = context;
+			context.waitingFor(`something to accept connections on ${host}:${port}`);
+			const cpuBefore = readProc(primaryPid)?.cpuMs ?? 0;
+			const result = await waitForListening(lab, host, port, deadlineMs);
+			if (result.ready) return;
+			if (result.reason === 'exited') {
+				const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
+				return context.fail({
+					message: `Your program ${how} before it listened on ${host}:${port}`,
+					expected: `a server that keeps running and listens on ${host}:${port} (PORT and HOST from the environment)`,
+					actual: `the process ${how}`,
+					hint: 'A syntax error or an exception at start-up shows in the last lines your program printed, below.',
+					repro: context.runItYourself,
+				});
+			}
+			const elsewhere = listeningAddressesOf(lab.pgid);
+			const busy = busyNote(primaryPid, cpuBefore, result.ms);
+			context.fail({
+				message: `Nothing accepted connections on ${host}:${port} within ${deadlineMs / 1000} s`,
+				expected: `a server listening on ${host}:${port}`,
+				actual: [
+					`your program is still running (pid ${primaryPid})`,
+					elsewhere.length > 0 ? `it listens on ${elsewhere.join(', ')} instead` : 'it listens on no TCP port at all',
+					busy,
+				]
+					.filter(Boolean)
+					.join('\n'),
+				hint: elsewhere.length > 0 ? 'Read the port from process.env.PORT and the address from process.env.HOST.' : busy ? 'Something before listen() never finishes.' : 'Does the primary call server.listen(PORT, HOST)?',
+			});
+		},
+	};
+}
+
+/** Parse a JSON body, or undefined. */
+export function jsonBody(answer: Answer): unknown {
+	try {
+		return JSON.parse(answer.body) as unknown;
+	} catch {
+		return undefined;
+	}
+}
+
+/** "12 × no answer within 5000 ms, 3 × status 503" */
+export function describeFailures(answers: readonly Answer[]): string {
+	const reasons = new Map<string, number>();
+	for (const answer of answers) {
+		const reason = answer.error ?? `status ${answer.status}`;
+		reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+	}
+	return [...reasons].map(([reason, count]) => `${count} × ${reason}`).join(', ');
+}
+
+/** Poll a condition every 20 ms until it holds or the deadline passes. */
+export async function pollUntil<T>(probe: () => T | undefined, deadlineMs: number, context?: StepContext): Promise<T | undefined> {
+	const stopAt = Date.now() + deadlineMs;
+	for (;;) {
+		const value = probe();
+		if (value !== undefined) return value;
+		if (Date.now() >= stopAt || context?.signal.aborted) return undefined;
+		await new Promise(resolve => setTimeout(resolve, 20));
+	}
+}
+
+export function list(pids: Iterable<number>): string {
+	return [...pids].join(', ') || 'none';
+}

@@ -1,0 +1,176 @@
+import {existsSync} from 'node:fs';
+import path from 'node:path';
+import type {Lab} from '../catalog.js';
+import {startLabProcess, type LabProcess} from '../harness/lab-process.js';
+import {pickFreePort} from '../harness/ports.js';
+import {TrafficClient} from '../harness/traffic.js';
+import type {CheckEvent, Failure, LabStatus} from './events.js';
+import {CheckFailure, type LabCheck, type StepContext} from './step.js';
+
+export type RunLabOptions = {
+	lab: Lab;
+	check: LabCheck;
+	/** The folder holding the lab's files (labs/<id> in a workspace, solutions/<id>, a mutant…). */
+	dir: string;
+	emit: (event: CheckEvent) => void;
+	/** Cancels the run (Ctrl-C, a new save in watch mode): processes are killed at once. */
+	signal?: AbortSignal;
+	/** Paths in events are shown relative to this folder. */
+	cwd?: string;
+};
+
+const HOST = '127.0.0.1';
+
+class StepTimeout extends Error {}
+class Cancelled extends Error {}
+
+function relative(cwd: string, file: string): string {
+	const rel = path.relative(cwd, file);
+	return rel.startsWith('..') ? file : rel || '.';
+}
+
+/**
+Run one lab's checker against one folder: start the learner's program, run the
+steps in order, stop at the first failure (later steps are reported skipped),
+and always end the whole process tree.
+*/
+export async function runLab(options: RunLabOptions): Promise<LabStatus> {
+	const {lab, check, dir, emit, signal = new AbortController().signal, cwd = process.cwd()} = options;
+	const started = Date.now();
+	const port = await pickFreePort(HOST);
+	const env = {...check.env(lab.defaults), PORT: String(port), HOST};
+	const entryPath = path.join(dir, lab.entry);
+	emit({type: 'lab-start', lab: lab.id, title: lab.title, dir: relative(cwd, dir), entry: relative(cwd, entryPath), env, steps: check.steps.map(({id, title}) => ({id, title}))});
+
+	const skipRest = (from: number, reason: string) => {
+		for (const step of check.steps.slice(from)) emit({type: 'step-skip', lab: lab.id, step: step.id, title: step.title, reason});
+	};
+	const end = (status: LabStatus, error?: string): LabStatus => {
+		emit({type: 'lab-end', lab: lab.id, status, durationMs: Date.now() - started, error});
+		return status;
+	};
+
+	if (!existsSync(entryPath)) {
+		const first = check.steps[0]!;
+		emit({
+			type: 'step-fail',
+			lab: lab.id,
+			step: first.id,
+			title: first.title,
+			durationMs: 0,
+			failure: {
+				message: `${relative(cwd, entryPath)} is missing`,
+				expected: `the lab's entry file ${lab.entry} in ${relative(cwd, dir)}`,
+				actual: existsSync(dir) ? `the folder has no ${lab.entry}` : 'the folder does not exist',
+				hint: `Restore the starter with: node-cluster-lab reset ${lab.id}`,
+			},
+		});
+		skipRest(1, 'an earlier step failed');
+		return end('failed');
+	}
+
+	let labProcess: LabProcess | undefined;
+	const http = new TrafficClient(`http://${HOST}:${port}`, tally => {
+		if (currentStep) emit({type: 'traffic', lab: lab.id, step: currentStep, tally});
+	});
+	let currentStep: string | undefined;
+	try {
+		labProcess = startLabProcess({
+			cwd: dir,
+			entry: lab.entry,
+			env,
+			onOutput: (stream, line) => emit({type: 'output', lab: lab.id, stream, line}),
+		});
+		const primaryPid = await labProcess.primaryPid;
+		const memo = new Map<string, unknown>();
+		for (const [index, step] of check.steps.entries()) {
+			if (signal.aborted) throw new Cancelled();
+			currentStep = step.id;
+			http.resetTally();
+			emit({type: 'step-start', lab: lab.id, step: step.id, title: step.title});
+			const stepStarted = Date.now();
+			let waitingFor = 'the step to finish';
+			let note: string | undefined;
+			const context: StepContext = {
+				lab: lab.id,
+				host: HOST,
+				port,
+				baseUrl: `http://${HOST}:${port}`,
+				env,
+				dir: relative(cwd, dir),
+				runItYourself: `cd ${relative(cwd, dir)} && ${Object.entries(env).map(([key, value]) => `${key}=${value}`).join(' ')} npx tsx ${lab.entry}`,
+				process: labProcess,
+				primaryPid,
+				http,
+				memo,
+				signal,
+				waitingFor: what => {
+					waitingFor = what;
+				},
+				fail: failure => {
+					throw new CheckFailure(failure);
+				},
+				note: text => {
+					note = text;
+				},
+				curl: pathAndQuery => `curl -si 'http://${HOST}:${port}${pathAndQuery}'`,
+			};
+			try {
+				await withDeadline(step.run(context), step.timeoutMs, signal);
+				emit({type: 'step-pass', lab: lab.id, step: step.id, title: step.title, durationMs: Date.now() - stepStarted, note});
+			} catch (error) {
+				if (error instanceof Cancelled) throw error;
+				let failure: Failure;
+				if (error instanceof CheckFailure) failure = {...error.failure};
+				else if (error instanceof StepTimeout) {
+					failure = {
+						message: `This step did not finish within ${step.timeoutMs / 1000} s`,
+						expected: `${waitingFor}`,
+						actual: `still waiting after ${step.timeoutMs / 1000} s`,
+						hint: 'Something in your program is not answering. Its last printed lines are below.',
+					};
+				} else throw error;
+				const exit = labProcess.exitInfo;
+				if (exit && !failure.actual?.includes('exited')) {
+					const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+					failure.actual = `${failure.actual ? `${failure.actual}\n` : ''}(your program ${how} during this step)`;
+				}
+				emit({type: 'step-fail', lab: lab.id, step: step.id, title: step.title, durationMs: Date.now() - stepStarted, failure});
+				skipRest(index + 1, 'an earlier step failed');
+				return end('failed');
+			}
+		}
+		return end('passed');
+	} catch (error) {
+		if (error instanceof Cancelled) return end('error', 'cancelled');
+		const message = error instanceof Error ? error.message : String(error);
+		const detail = process.env.NCL_DEBUG && error instanceof Error ? `\n${error.stack}` : '';
+		return end('error', `${message}${detail}`);
+	} finally {
+		currentStep = undefined;
+		await http.close();
+		await labProcess?.stop();
+	}
+}
+
+/** Race a step against its deadline and the run's cancellation. */
+async function withDeadline<T>(promise: Promise<T>, timeoutMs: number, signal: AbortSignal): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	let onAbort: (() => void) | undefined;
+	try {
+		return await Promise.race([
+			promise,
+			new Promise<never>((_, reject) => {
+				timer = setTimeout(() => reject(new StepTimeout()), timeoutMs);
+			}),
+			new Promise<never>((_, reject) => {
+				onAbort = () => reject(new Cancelled());
+				if (signal.aborted) onAbort();
+				else signal.addEventListener('abort', onAbort, {once: true});
+			}),
+		]);
+	} finally {
+		clearTimeout(timer);
+		if (onAbort) signal.removeEventListener('abort', onAbort);
+	}
+}

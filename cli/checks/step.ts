@@ -1,0 +1,54 @@
+import type {Failure} from './events.js';
+import type {LabProcess} from '../harness/lab-process.js';
+import type {TrafficClient} from '../harness/traffic.js';
+
+/** Thrown by a step to fail with a message for the learner (not a kit bug). */
+export class CheckFailure extends Error {
+	constructor(readonly failure: Failure) {
+		super(failure.message);
+	}
+}
+
+export type StepContext = {
+	lab: string;
+	host: string;
+	port: number;
+	baseUrl: string;
+	/** The environment the learner's program was started with (PORT, HOST, WORKERS, …). */
+	env: Record<string, string>;
+	process: LabProcess;
+	/** The folder the program runs in, as the learner would type it. */
+	dir: string;
+	/** A shell line that starts the program the way the checker did. */
+	runItYourself: string;
+	/** The learner's primary (the process the entry file runs in). */
+	primaryPid: number;
+	http: TrafficClient;
+	/** What earlier steps found (e.g. the child pids), for later steps. */
+	memo: Map<string, unknown>;
+	/** Say what the step is waiting for, so a timeout can name it. */
+	waitingFor: (what: string) => void;
+	/** Fail the step: throws. */
+	fail: (failure: Failure) => never;
+	/** A line shown under a passed step (a figure worth knowing). */
+	note: (text: string) => void;
+	/** A curl command the learner can paste to repeat a request. */
+	curl: (pathAndQuery: string) => string;
+	/** Aborted when the run is cancelled. */
+	signal: AbortSignal;
+};
+
+export type Step = {
+	id: string;
+	title: string;
+	/** The step fails with a message naming what it waited for after this long. */
+	timeoutMs: number;
+	run: (context: StepContext) => Promise<void>;
+};
+
+export type LabCheck = {
+	lab: string;
+	/** The environment for this run; defaults come from the lesson's front matter. */
+	env: (defaults: Record<string, string>) => Record<string, string>;
+	steps: Step[];
+};

@@ -1,0 +1,25 @@
+import type {Command} from '../command.js';
+import {chosenLab, requireWorkspace} from './context.js';
+
+export const hintCommand: Command = {
+	name: 'hint',
+	summary: 'show the next hint for a lab',
+	usage: 'hint [lab] [--all]',
+	help: 'Shows the hints seen so far plus one more, from a nudge to nearly the answer. The workspace remembers how many you have seen.\n\n  --all   show every hint at once',
+	options: {dir: {type: 'string'}, all: {type: 'boolean'}},
+	async run({values, positionals}, io) {
+		const workspace = requireWorkspace(io, values.dir);
+		const lab = chosenLab(positionals, workspace);
+		const progress = workspace.state.labs[lab.id];
+		const seen = progress?.hintsShown ?? 0;
+		const show = values.all ? lab.hints.length : Math.min(seen + 1, lab.hints.length);
+		lab.hints.slice(0, show).forEach((hint, index) => io.out(`Hint ${index + 1} of ${lab.hints.length}: ${hint}\n`));
+		if (show >= lab.hints.length) io.out(`That was the last hint. After you pass, 'node-cluster-lab solution ${lab.id}' shows the reference.`);
+		else io.out(`Run 'node-cluster-lab hint ${lab.id}' again for the next one.`);
+		if (show > seen) {
+			workspace.state.labs[lab.id] = {...(progress ?? {status: 'failing', lastRun: ''}), hintsShown: show};
+			workspace.save();
+		}
+		return 0;
+	},
+};

@@ -1,0 +1,16 @@
+import {lessonBody} from '../catalog.js';
+import type {Command} from '../command.js';
+import {chosenLab, resolveTarget} from './context.js';
+
+export const lessonCommand: Command = {
+	name: 'lesson',
+	summary: 'print a lab\'s lesson (Markdown)',
+	usage: 'lesson [lab]',
+	help: 'Prints the lesson of <lab> (default: the current lab) as Markdown: the contract its checker enforces, what it measures, and the pitfalls.',
+	options: {dir: {type: 'string'}},
+	async run({values, positionals}, io) {
+		const lab = chosenLab(positionals, resolveTarget(io, values.dir)?.workspace);
+		io.out(`# ${lab.title}\n${lessonBody(lab)}`);
+		return 0;
+	},
+};

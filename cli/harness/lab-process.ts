@@ -1,0 +1,148 @@
+import {spawn, type ChildProcess} from 'node:child_process';
+import {existsSync} from 'node:fs';
+import {createInterface} from 'node:readline';
+import {setTimeout as delay} from 'node:timers/promises';
+import {keeperFile, tsxLoaderUrl} from '../paths.js';
+import {groupMembers, isAlive} from './procfs.js';
+
+export type ExitInfo = {code: number | null; signal: string | null; error?: string};
+
+export type LabProcessOptions = {
+	/** The lab folder; the learner's entry runs with it as cwd. */
+	cwd: string;
+	/** The entry file, relative to cwd (e.g. main.ts). */
+	entry: string;
+	/** Added on top of a cleaned copy of the kit's environment. */
+	env: Record<string, string>;
+	/** Every line the learner's tree prints, for context (never graded). */
+	onOutput?: (stream: 'stdout' | 'stderr', line: string) => void;
+};
+
+/** How many printed lines a lab process remembers for failure messages. */
+const KEPT_LINES = 40;
+
+/** Process groups this kit started and has not yet seen gone. */
+const liveGroups = new Set<number>();
+
+/**
+Environment variables that would make the learner's program behave as something
+it is not (a cluster worker, an IPC child) or load code it did not ask for.
+*/
+const SCRUBBED_ENV = ['NODE_OPTIONS', 'NODE_UNIQUE_ID', 'NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE', 'NODE_CLUSTER_SCHED_POLICY'];
+
+export function labEnvironment(extra: Record<string, string>): Record<string, string> {
+	const env: Record<string, string> = {};
+	for (const [key, value] of Object.entries(process.env)) {
+		if (value !== undefined && !SCRUBBED_ENV.includes(key)) env[key] = value;
+	}
+	return {...env, ...extra};
+}
+
+/**
+A learner's program running under a keeper (see keeper.mjs): its own process
+group, killed as a whole when we stop it or when the kit dies.
+*/
+export class LabProcess {
+	/** The keeper's pid, which is also the process group id. */
+	readonly pgid: number;
+	/** Resolves with the primary's pid once the keeper has spawned it. */
+	readonly primaryPid: Promise<number>;
+	/** Resolves when the learner's primary exits, for whatever reason. */
+	readonly exited: Promise<ExitInfo>;
+	exitInfo: ExitInfo | undefined;
+	private readonly lines: string[] = [];
+
+	constructor(private readonly keeper: ChildProcess, onOutput?: LabProcessOptions['onOutput']) {
+		this.pgid = keeper.pid!;
+		liveGroups.add(this.pgid);
+		const remember = (stream: 'stdout' | 'stderr') => (line: string) => {
+			this.lines.push(line);
+			if (this.lines.length > KEPT_LINES) this.lines.shift();
+			onOutput?.(stream, line);
+		};
+		createInterface({input: keeper.stdout!}).on('line', remember('stdout'));
+		createInterface({input: keeper.stderr!}).on('line', remember('stderr'));
+
+		let resolvePid!: (pid: number) => void;
+		let resolveExit!: (info: ExitInfo) => void;
+		this.primaryPid = new Promise(resolve => {
+			resolvePid = resolve;
+		});
+		this.exited = new Promise(resolve => {
+			resolveExit = resolve;
+		});
+		const reports = keeper.stdio[3] as NodeJS.ReadableStream;
+		createInterface({input: reports}).on('line', line => {
+			const report = JSON.parse(line) as {event: string; pid?: number} & ExitInfo;
+			if (report.event === 'spawned') resolvePid(report.pid!);
+			if (report.event === 'exit') {
+				this.exitInfo = {code: report.code, signal: report.signal, error: report.error};
+				resolveExit(this.exitInfo);
+			}
+		});
+		// If the keeper itself dies before reporting, the program is gone too.
+		keeper.on('exit', () => {
+			const info = this.exitInfo ?? {code: null, signal: 'SIGKILL'};
+			this.exitInfo = info;
+			resolveExit(info);
+		});
+	}
+
+	/** The last lines the learner's tree printed, oldest first. */
+	output(lines = KEPT_LINES): string[] {
+		return this.lines.slice(-lines);
+	}
+
+	/** Pids of every live process in the group except the keeper. */
+	members(): number[] {
+		return groupMembers(this.pgid)
+			.map(proc => proc.pid)
+			.filter(pid => pid !== this.pgid);
+	}
+
+	/**
+	Kill the whole group and wait, bounded, until nothing of it is alive. Zombies
+	don't count: PID 1 may take a second or two to reap orphans.
+	*/
+	async stop(graceMs = 3000): Promise<void> {
+		signalGroup(this.pgid, 'SIGKILL');
+		const deadline = Date.now() + graceMs;
+		while (groupMembers(this.pgid).length > 0 && Date.now() < deadline) await delay(10);
+		liveGroups.delete(this.pgid);
+	}
+}
+
+export function startLabProcess(options: LabProcessOptions): LabProcess {
+	if (!existsSync(options.cwd)) throw new Error(`no such folder: ${options.cwd}`);
+	const keeper = spawn(process.execPath, [keeperFile, options.cwd, '--import', tsxLoaderUrl, options.entry], {
+		cwd: options.cwd,
+		detached: true, // setsid(): the keeper leads a new process group
+		stdio: ['pipe', 'pipe', 'pipe', 'pipe'], // stdin is the lifeline; fd 3 carries reports
+		env: labEnvironment(options.env),
+	});
+	// Nothing is ever written to the lifeline; the kit's death closes it.
+	keeper.stdin!.on('error', () => {});
+	return new LabProcess(keeper, options.onOutput);
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+	try {
+		process.kill(-pgid, signal);
+	} catch {
+		// ESRCH: already gone.
+	}
+}
+
+/**
+Synchronous last resort for exit and signal handlers: SIGKILL every group this
+kit started. The keepers would do it anyway once our end of their lifeline
+closes; doing it here as well makes the order deterministic.
+*/
+export function killAllLabGroups(): void {
+	for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
+	liveGroups.clear();
+}
+
+process.once('exit', killAllLabGroups);
+
+export {isAlive};

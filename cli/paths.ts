@@ -1,0 +1,31 @@
+import {existsSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+/**
+Walk up from this module to the folder holding package.json. A fixed '../..'
+would break once the bundler flattens cli/ into dist/cli.js.
+*/
+function findPackageRoot(from: string): string {
+	let dir = from;
+	while (!existsSync(path.join(dir, 'package.json'))) {
+		const parent = path.dirname(dir);
+		if (parent === dir) throw new Error(`package.json not found above ${from}`);
+		dir = parent;
+	}
+	return dir;
+}
+
+export const packageRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+export const lessonsDir = path.join(packageRoot, 'lessons');
+export const startersDir = path.join(packageRoot, 'labs');
+export const solutionsDir = path.join(packageRoot, 'solutions');
+export const templatesDir = path.join(packageRoot, 'templates');
+/** Plain JS on purpose: it must start fast and without the tsx loader. */
+export const keeperFile = path.join(packageRoot, 'cli', 'harness', 'keeper.mjs');
+
+/**
+Absolute file URL of tsx's ESM loader. A bare `--import tsx` resolves from the
+learner's cwd and fails where it has no node_modules/tsx, as under npx.
+*/
+export const tsxLoaderUrl = import.meta.resolve('tsx');
