@@ -5,6 +5,7 @@ import {parseCommandArgs, UsageError, UserError, type Command, type Io} from './
 import {commands} from './commands/index.js';
 import {packageRoot} from './paths.js';
 import {killAllLabGroups} from './harness/lab-process.js';
+import {WorkspaceError} from './workspace.js';
 
 const BIN = 'node-cluster-lab';
 
@@ -94,7 +95,8 @@ async function main(argv: string[]): Promise<number> {
 			io.err(`${BIN} ${command.name}: ${error.message}\nusage: ${BIN} ${command.usage}\nRun '${BIN} ${command.name} --help' for more.`);
 			return 2;
 		}
-		if (error instanceof UserError) {
+		// A broken node-cluster-lab.json is the user's to fix, not a kit bug.
+		if (error instanceof UserError || error instanceof WorkspaceError) {
 			io.err(`${BIN} ${command.name}: ${error.message}`);
 			return 1;
 		}

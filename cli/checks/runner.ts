@@ -35,7 +35,8 @@ steps in order, stop at the first failure (later steps are reported skipped),
 and always end the whole process tree.
 */
 export async function runLab(options: RunLabOptions): Promise<LabStatus> {
-	const {lab, check, dir, emit, signal = new AbortController().signal, cwd = process.cwd()} = options;
+	const {lab, check, emit, signal = new AbortController().signal, cwd = process.cwd()} = options;
+	const dir = path.resolve(cwd, options.dir);
 	const started = Date.now();
 	const port = await pickFreePort(HOST);
 	const env = {...check.env(lab.defaults), PORT: String(port), HOST};
@@ -82,6 +83,7 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 			onOutput: (stream, line) => emit({type: 'output', lab: lab.id, stream, line}),
 		});
 		const primaryPid = await labProcess.primaryPid;
+		if (primaryPid === undefined) throw new Error(`could not start node in ${dir}: ${labProcess.exitInfo?.error ?? 'unknown reason'}`);
 		const memo = new Map<string, unknown>();
 		for (const [index, step] of check.steps.entries()) {
 			if (signal.aborted) throw new Cancelled();

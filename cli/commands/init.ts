@@ -53,8 +53,8 @@ export const initCommand: Command = {
 				'',
 				'Next:',
 				`  cd ${name}`,
-				`  npx node-cluster-lab lesson ${labs[0]?.id ?? ''}   # read the first lesson`,
-				`  npx node-cluster-lab verify            # check your work on the current lab`,
+				`  ${`npx node-cluster-lab lesson ${labs[0]?.id ?? ''}`.padEnd(36)} # read the first lesson`,
+				`  ${'npx node-cluster-lab verify'.padEnd(36)} # check your work on the current lab`,
 			].join('\n'),
 		);
 		return 0;

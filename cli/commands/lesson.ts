@@ -10,7 +10,9 @@ export const lessonCommand: Command = {
 	options: {dir: {type: 'string'}},
 	async run({values, positionals}, io) {
 		const lab = chosenLab(positionals, resolveTarget(io, values.dir)?.workspace);
-		io.out(`# ${lab.title}\n${lessonBody(lab)}`);
+		const body = lessonBody(lab);
+		// Most lessons open with their own "# Title"; don't print it twice.
+		io.out(/^\s*# /.test(body) ? body.replace(/^\s+/, '') : `# ${lab.title}\n${body}`);
 		return 0;
 	},
 };

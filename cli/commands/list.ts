@@ -17,12 +17,13 @@ export const listCommand: Command = {
 		for (const lab of labs) {
 			const progress = workspace?.progress(lab.id);
 			if (progress?.status === 'passed') passed++;
-			const status = workspace ? (progress === undefined ? 'not started' : progress.status) : '';
+			// `hint` records hintsShown before any verify, with an empty lastRun: still not started.
+			const status = workspace ? (progress === undefined || !progress.lastRun ? 'not started' : progress.status) : '';
 			const marker = workspace?.state.current === lab.id ? '>' : ' ';
 			io.out(`${marker} ${lab.id.padEnd(width)}  ${lab.title.padEnd(titleWidth)}  ${status}`.trimEnd());
 		}
 		io.out('');
-		io.out(workspace ? `${passed} of ${labs.length} labs passed.` : 'Not in a workspace. Create one with: node-cluster-lab init my-labs');
+		io.out(workspace ? `${passed} of ${labs.length} lab${labs.length === 1 ? '' : 's'} passed.` : 'Not in a workspace. Create one with: node-cluster-lab init my-labs');
 		return 0;
 	},
 };

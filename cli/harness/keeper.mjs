@@ -11,11 +11,11 @@
 //
 // Protocol on fd 3 (one JSON object a line): {"event":"spawned","pid":N} once,
 // then {"event":"exit","code":C,"signal":S} when the learner's primary exits.
-// argv: node keeper.mjs <cwd> <node args...>
+// argv: node keeper.mjs <node args...>  (the kit starts us in the lab folder)
 import {spawn} from 'node:child_process';
 import {createWriteStream} from 'node:fs';
 
-const [cwd, ...nodeArgs] = process.argv.slice(2);
+const nodeArgs = process.argv.slice(2);
 const report = createWriteStream('', {fd: 3});
 const killGroup = () => {
 	try {
@@ -32,7 +32,7 @@ process.stdin.resume();
 // group, but a person may `kill` it) end the group the same way.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, killGroup);
 
-const primary = spawn(process.execPath, nodeArgs, {cwd, stdio: ['ignore', 'inherit', 'inherit'], env: process.env});
+const primary = spawn(process.execPath, nodeArgs, {stdio: ['ignore', 'inherit', 'inherit'], env: process.env});
 primary.on('error', error => {
 	report.write(`${JSON.stringify({event: 'exit', code: null, signal: null, error: error.message})}\n`);
 });

@@ -1,5 +1,6 @@
 import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
+import path from 'node:path';
 import {createInterface} from 'node:readline';
 import {setTimeout as delay} from 'node:timers/promises';
 import {keeperFile, tsxLoaderUrl} from '../paths.js';
@@ -45,8 +46,8 @@ group, killed as a whole when we stop it or when the kit dies.
 export class LabProcess {
 	/** The keeper's pid, which is also the process group id. */
 	readonly pgid: number;
-	/** Resolves with the primary's pid once the keeper has spawned it. */
-	readonly primaryPid: Promise<number>;
+	/** The primary's pid once the keeper has spawned it; undefined if it could not be started. */
+	readonly primaryPid: Promise<number | undefined>;
 	/** Resolves when the learner's primary exits, for whatever reason. */
 	readonly exited: Promise<ExitInfo>;
 	exitInfo: ExitInfo | undefined;
@@ -63,7 +64,7 @@ export class LabProcess {
 		createInterface({input: keeper.stdout!}).on('line', remember('stdout'));
 		createInterface({input: keeper.stderr!}).on('line', remember('stderr'));
 
-		let resolvePid!: (pid: number) => void;
+		let resolvePid!: (pid: number | undefined) => void;
 		let resolveExit!: (info: ExitInfo) => void;
 		this.primaryPid = new Promise(resolve => {
 			resolvePid = resolve;
@@ -77,6 +78,7 @@ export class LabProcess {
 			if (report.event === 'spawned') resolvePid(report.pid!);
 			if (report.event === 'exit') {
 				this.exitInfo = {code: report.code, signal: report.signal, error: report.error};
+				resolvePid(undefined); // no-op if the pid was already reported
 				resolveExit(this.exitInfo);
 			}
 		});
@@ -84,6 +86,7 @@ export class LabProcess {
 		keeper.on('exit', () => {
 			const info = this.exitInfo ?? {code: null, signal: 'SIGKILL'};
 			this.exitInfo = info;
+			resolvePid(undefined);
 			resolveExit(info);
 		});
 	}
@@ -114,8 +117,8 @@ export class LabProcess {
 
 export function startLabProcess(options: LabProcessOptions): LabProcess {
 	if (!existsSync(options.cwd)) throw new Error(`no such folder: ${options.cwd}`);
-	const keeper = spawn(process.execPath, [keeperFile, options.cwd, '--import', tsxLoaderUrl, options.entry], {
-		cwd: options.cwd,
+	const keeper = spawn(process.execPath, [keeperFile, '--import', tsxLoaderUrl, options.entry], {
+		cwd: path.resolve(options.cwd),
 		detached: true, // setsid(): the keeper leads a new process group
 		stdio: ['pipe', 'pipe', 'pipe', 'pipe'], // stdin is the lifeline; fd 3 carries reports
 		env: labEnvironment(options.env),

@@ -40,6 +40,9 @@ export type BurstOptions = RequestOptions & {
 
 /** Undici's error codes, said the way a learner would. */
 function describeError(error: unknown, timeoutMs: number): string {
+	// AbortSignal.timeout() rejects with a DOMException named TimeoutError (its
+	// numeric code is 23), which races undici's own headersTimeout.
+	if ((error as Error | undefined)?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
 	const code = (error as {code?: string}).code ?? '';
 	switch (code) {
 		case 'UND_ERR_HEADERS_TIMEOUT':
@@ -83,7 +86,8 @@ export class TrafficClient {
 	private agent(localAddress = ''): Agent {
 		let agent = this.agents.get(localAddress);
 		if (!agent) {
-			agent = new Agent({connections: 256, pipelining: 1, connect: localAddress ? {localAddress} : undefined});
+			// undici takes the source address as a client option, not a connect option.
+			agent = new Agent({connections: 256, pipelining: 1, ...(localAddress ? {localAddress} : {})});
 			this.agents.set(localAddress, agent);
 		}
 		return agent;

@@ -1,0 +1,50 @@
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {loadCatalog} from '../../cli/catalog.js';
+import {solutionsDir, startersDir} from '../../cli/paths.js';
+import {listProcs} from '../../cli/harness/procfs.js';
+import {mutantsOf} from './mutants.js';
+import {explain, runCheck} from './run-check.js';
+
+/** Nothing whose command line mentions this folder may outlive a run. */
+function leftovers(dir: string): number[] {
+	return listProcs()
+		.filter(proc => proc.state !== 'Z')
+		.filter(proc => {
+			try {
+				return readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').includes(dir);
+			} catch {
+				return false;
+			}
+		})
+		.map(proc => proc.pid);
+}
+
+// Every lab's checker is proven in both directions, as rustlings' dev check does,
+// and each step is proven able to fail by a mutant that only that step catches.
+for (const lab of loadCatalog()) {
+	describe(`lab ${lab.id}`, () => {
+		it('passes the reference solution', async () => {
+			const outcome = await runCheck(lab.id, path.join(solutionsDir, lab.id));
+			expect(outcome.status, explain(outcome)).toBe('passed');
+			expect(leftovers(path.join(solutionsDir, lab.id))).toEqual([]);
+		});
+
+		it('fails the starter', async () => {
+			const outcome = await runCheck(lab.id, path.join(startersDir, lab.id));
+			expect(outcome.status, explain(outcome)).toBe('failed');
+			expect(leftovers(path.join(startersDir, lab.id))).toEqual([]);
+		});
+
+		for (const mutant of mutantsOf(lab.id)) {
+			it(`rejects mutant ${mutant.name} at step ${mutant.rejectedBy}: ${mutant.mistake}`, async () => {
+				const outcome = await runCheck(lab.id, mutant.dir);
+				expect(outcome.status, explain(outcome)).toBe('failed');
+				expect(outcome.failed?.step, explain(outcome)).toBe(mutant.rejectedBy);
+				expect(outcome.failed?.failure.message, explain(outcome)).toMatch(new RegExp(mutant.messageMatches, 'i'));
+				expect(leftovers(mutant.dir)).toEqual([]);
+			});
+		}
+	});
+}
