@@ -4,9 +4,10 @@ export default defineConfig({
 	test: {
 		include: ['test/**/*.test.{ts,tsx}'],
 		testTimeout: 60_000,
-		hookTimeout: 30_000,
+		hookTimeout: 60_000,
 		// Lab runs bind loopback ports, read /proc and signal process groups; on a
 		// 2-core machine running them side by side makes timings meaningless.
 		fileParallelism: false,
+		reporters: ['default', './test/summary-reporter.ts'],
 	},
 });

@@ -74,6 +74,10 @@ async function main(argv: string[]): Promise<number> {
 	}
 	if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
 		const topic = name === 'help' ? commands.find(command => command.name === rest[0]) : undefined;
+		if (name === 'help' && rest[0] !== undefined && !topic) {
+			io.err(`${BIN}: no command '${rest[0]}'\n\n${mainHelp()}`);
+			return 2;
+		}
 		io.out(topic ? commandHelp(topic) : mainHelp());
 		return 0;
 	}

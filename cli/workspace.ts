@@ -40,6 +40,9 @@ export class Workspace {
 		} catch (error) {
 			throw new WorkspaceError(`${file} is not valid JSON (${(error as Error).message}). Fix it by hand or restore it from git.`);
 		}
+		if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+			throw new WorkspaceError(`${file} should hold a JSON object (your progress), not ${JSON.stringify(parsed)}. Restore it from git, or delete it and run init again in a new folder.`);
+		}
 		const state = parsed as Partial<WorkspaceState>;
 		this.state = {format: 1, kit: String(state.kit ?? 'unknown'), current: state.current, solutionsLocked: state.solutionsLocked, labs: state.labs ?? {}};
 	}

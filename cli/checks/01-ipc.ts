@@ -91,17 +91,15 @@ export const ipcCheck: LabCheck = {
 					return pids.length > 0 ? pids : undefined;
 				}, 3000, context);
 				if (!found) {
-					const threads = readProc(context.primaryPid)?.threads ?? 0;
 					const plain = childrenOf(context.primaryPid).filter(child => child.comm !== 'esbuild');
 					context.fail({
 						message: 'Your primary has no child processes with an IPC channel',
 						expected: `${WORKERS} children started with child_process.fork() (they have NODE_CHANNEL_FD in /proc/<pid>/environ)`,
 						actual: [
-							plain.length > 0 ? `child processes without an IPC channel: ${list(plain.map(child => child.pid))} (spawn/exec, not fork?)` : 'no child processes at all',
-							`the primary (pid ${context.primaryPid}) runs ${threads} threads; worker_threads are threads inside one process, not processes`,
+							plain.length > 0 ? `child processes without an IPC channel: ${list(plain.map(child => child.pid))} (started with spawn or exec rather than fork?)` : 'no child processes at all',
 						].join('\n'),
-						hint: 'Use fork() from node:child_process: it starts a new Node process and opens the IPC channel that send() and on("message") use.',
-						repro: `ps -o pid,ppid,cmd --ppid ${context.primaryPid}`,
+						hint: 'Use fork() from node:child_process: it starts a new Node process and opens the IPC channel that send() and on("message") use. (worker_threads are threads inside your one process: they do not count.)',
+						repro: `${context.runItYourself} &   then: ps -o pid,ppid,cmd --ppid $!`,
 					});
 				}
 				context.memo.set('children', found);
@@ -124,7 +122,7 @@ export const ipcCheck: LabCheck = {
 						expected: `${WORKERS} children, as many as process.env.WORKERS says`,
 						actual: `${pids.length}: ${list(pids)}`,
 						hint: 'Read the count from process.env.WORKERS (a string: convert it with Number()) instead of hard-coding it.',
-						repro: `ps -o pid,ppid,cmd --ppid ${context.primaryPid}`,
+						repro: `${context.runItYourself} &   then: ps -o pid,ppid,cmd --ppid $!`,
 					});
 				}
 				context.memo.set('children', pids);
@@ -135,9 +133,23 @@ export const ipcCheck: LabCheck = {
 			title: '200 concurrent requests each get their own answer',
 			timeoutMs: 20_000,
 			async run(context) {
+				// First a pair whose replies must cross: the slow request is sent first,
+				// the fast one overtakes it. A primary that pairs replies with requests
+				// by order answers the slow one with the fast one's reply.
+				context.waitingFor('answers to a slow (300 ms) and a fast request sent together');
+				const [slow, fast] = await Promise.all([context.http.get(workPath('slow-pair', 300), {timeoutMs: 5000}), context.http.get(workPath('fast-pair', 0), {timeoutMs: 5000})]);
+				if (slow.status === 200 && fast.status === 200 && slow.ms < 250) {
+					context.fail({
+						message: 'A request that takes 300 ms was answered after ' + slow.ms + ' ms: it got the reply meant for a faster request',
+						expected: 'the 300 ms request is answered after at least 300 ms, with its own reply',
+						actual: `slow request answered in ${slow.ms} ms (body ${slow.body.slice(0, 80)}), fast request in ${fast.ms} ms`,
+						hint: 'Replies come back out of order when children take different times. Match each reply to its request by the request id it carries, not by the order requests came in.',
+						repro: `${context.curl(workPath('slow', 300))} & ${context.curl(workPath('fast', 0))}; wait`,
+					});
+				}
 				const ids = Array.from({length: 200}, () => randomUUID().slice(0, 8));
 				// Random delays make the children's replies come back out of order.
-				const delays = ids.map(() => Math.floor(Math.random() * 41));
+				const delays = ids.map(() => Math.floor(Math.random() * 101));
 				context.waitingFor('answers to 200 requests sent 50 at a time');
 				const answers = await context.http.burst({count: 200, concurrency: 50, timeoutMs: 5000, path: index => workPath(ids[index]!, delays[index])});
 				const failed = answers.filter(answer => answer.status !== 200);
@@ -162,6 +174,17 @@ export const ipcCheck: LabCheck = {
 						actual: examples(crossed, item => `sent id=${item.sent}, got id=${JSON.stringify(item.got)}`),
 						hint: 'Replies come back out of order when children take different times. Give each request an id, send it with the work, and look the request up by the id in the reply, not by order.',
 						repro: `${context.curl(workPath('slow', 500))} & ${context.curl(workPath('fast', 0))}; wait`,
+					});
+				}
+				// An answer sooner than its own delay is some other request's reply.
+				const early = answers.map((answer, index) => ({answer, delay: delays[index]!})).filter(({answer, delay}) => answer.status === 200 && answer.ms + 2 < delay);
+				if (early.length > 0) {
+					context.fail({
+						message: `${early.length} of 200 answers came sooner than their own work takes: they carry another request's reply`,
+						expected: 'a request with delay=N is answered after at least N ms',
+						actual: examples(early, ({answer, delay}) => `delay=${delay} answered after ${answer.ms} ms`),
+						hint: 'Match each reply to its request by the request id it carries, not by order.',
+						repro: `${context.curl(workPath('slow', 300))} & ${context.curl(workPath('fast', 0))}; wait`,
 					});
 				}
 				const known = new Set(children(context));
@@ -206,7 +229,9 @@ export const ipcCheck: LabCheck = {
 				const before = new Map(pids.map(pid => [pid, readProc(pid)?.cpuMs ?? 0]));
 				const count = kids.length * 3;
 				context.waitingFor(`answers to ${count} requests that each burn ${SPIN_MS} ms of CPU`);
-				const answers = await context.http.burst({count, concurrency: kids.length, timeoutMs: 5000, path: index => workPath(`cpu-${index}`, 0, SPIN_MS)});
+				// One at a time: with 3 children on 2 cores, concurrent busy loops that
+				// count wall-clock time would get too little CPU and fail correct code.
+				const answers = await context.http.burst({count, concurrency: 1, timeoutMs: 5000, path: index => workPath(`cpu-${index}`, 0, SPIN_MS)});
 				const used = new Map(pids.map(pid => [pid, (readProc(pid)?.cpuMs ?? 0) - before.get(pid)!]));
 				const failed = answers.filter(answer => answer.status !== 200);
 				if (failed.length > 0) {

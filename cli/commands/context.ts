@@ -29,7 +29,7 @@ export function resolveTarget(io: Io, dir: unknown): Target | undefined {
 export function requireWorkspace(io: Io, dir: unknown): Workspace {
 	const target = resolveTarget(io, dir);
 	if (!target?.workspace) {
-		throw new UserError(`no workspace here (no ${STATE_FILE} in ${io.cwd} or above).\nCreate one with: node-cluster-lab init my-labs`);
+		throw new UserError(`no workspace here (no ${STATE_FILE} in ${io.cwd} or above).\nCreate one with: npx node-cluster-lab init my-labs`);
 	}
 	return target.workspace;
 }

@@ -83,7 +83,7 @@ export const doctorCommand: Command = {
 		let workspaceLine: string;
 		try {
 			const workspace = resolveTarget(io, values.dir)?.workspace;
-			workspaceLine = workspace ? `workspace: ${workspace.root}` : 'workspace: none here (node-cluster-lab init my-labs creates one)';
+			workspaceLine = workspace ? `workspace: ${workspace.root}` : 'workspace: none here (npx node-cluster-lab init my-labs creates one)';
 		} catch (error) {
 			workspaceLine = `workspace: ${(error as Error).message}`;
 		}

@@ -14,8 +14,8 @@ export const hintCommand: Command = {
 		const seen = progress?.hintsShown ?? 0;
 		const show = values.all ? lab.hints.length : Math.min(seen + 1, lab.hints.length);
 		lab.hints.slice(0, show).forEach((hint, index) => io.out(`Hint ${index + 1} of ${lab.hints.length}: ${hint}\n`));
-		if (show >= lab.hints.length) io.out(`That was the last hint. After you pass, 'node-cluster-lab solution ${lab.id}' shows the reference.`);
-		else io.out(`Run 'node-cluster-lab hint ${lab.id}' again for the next one.`);
+		if (show >= lab.hints.length) io.out(`That was the last hint. After you pass, 'npx node-cluster-lab solution ${lab.id}' shows the reference.`);
+		else io.out(`Run 'npx node-cluster-lab hint ${lab.id}' again for the next one.`);
 		if (show > seen) {
 			workspace.state.labs[lab.id] = {...(progress ?? {status: 'failing', lastRun: ''}), hintsShown: show};
 			workspace.save();

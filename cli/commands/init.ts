@@ -53,6 +53,7 @@ export const initCommand: Command = {
 				'',
 				'Next:',
 				`  cd ${name}`,
+				`  ${'npm install'.padEnd(36)} # the kit, locally: npx then works offline`,
 				`  ${`npx node-cluster-lab lesson ${labs[0]?.id ?? ''}`.padEnd(36)} # read the first lesson`,
 				`  ${'npx node-cluster-lab verify'.padEnd(36)} # check your work on the current lab`,
 			].join('\n'),

@@ -23,7 +23,7 @@ export const listCommand: Command = {
 			io.out(`${marker} ${lab.id.padEnd(width)}  ${lab.title.padEnd(titleWidth)}  ${status}`.trimEnd());
 		}
 		io.out('');
-		io.out(workspace ? `${passed} of ${labs.length} lab${labs.length === 1 ? '' : 's'} passed.` : 'Not in a workspace. Create one with: node-cluster-lab init my-labs');
+		io.out(workspace ? `${passed} of ${labs.length} lab${labs.length === 1 ? '' : 's'} passed.` : 'Not in a workspace. Create one with: npx node-cluster-lab init my-labs');
 		return 0;
 	},
 };

@@ -10,7 +10,7 @@ export const resetCommand: Command = {
 	help: 'Copies your labs/<lab> folder to .node-cluster-lab/backups/<lab>-<time>/, then puts the starter back.\nAsks first; without a terminal, pass --yes.\n\n  --yes   do not ask',
 	options: {dir: {type: 'string'}, yes: {type: 'boolean', short: 'y'}},
 	async run({values, positionals}, io) {
-		if (positionals.length === 0) throw new UserError('name the lab to reset, e.g. node-cluster-lab reset 01-ipc');
+		if (positionals.length === 0) throw new UserError('name the lab to reset, e.g. npx node-cluster-lab reset 01-ipc');
 		const workspace = requireWorkspace(io, values.dir);
 		const lab = chosenLab(positionals, workspace);
 		if (!values.yes) {

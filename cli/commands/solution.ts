@@ -21,10 +21,10 @@ export const solutionCommand: Command = {
 		const workspace = requireWorkspace(io, values.dir);
 		const lab = chosenLab(positionals, workspace);
 		if (io.env.NCL_LOCK_SOLUTIONS === '1' || workspace.state.solutionsLocked) {
-			throw new UserError('solutions are locked for this workshop. Ask your instructor, or try `node-cluster-lab hint`.');
+			throw new UserError('solutions are locked for this workshop. Ask your instructor, or try `npx node-cluster-lab hint`.');
 		}
 		if (workspace.progress(lab.id)?.status !== 'passed' && !values.force) {
-			throw new UserError(`you have not passed ${lab.id} yet. Try 'node-cluster-lab hint ${lab.id}', or add --force to see the solution anyway.`);
+			throw new UserError(`you have not passed ${lab.id} yet. Try 'npx node-cluster-lab hint ${lab.id}', or add --force to see the solution anyway.`);
 		}
 		for (const file of lab.files) {
 			io.out(`// ===== solutions/${lab.id}/${file} =====\n${readFileSync(path.join(solutionsDir, lab.id, file), 'utf8')}`);

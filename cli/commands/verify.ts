@@ -54,7 +54,7 @@ export const verifyCommand: Command = {
 		if (values.all && positionals.length > 0) throw new UsageError('name labs or pass --all, not both');
 		if (values.solutions && values.dir) throw new UsageError('--solutions and --dir both choose the folder; pass one');
 		const target = values.solutions ? {labsRoot: solutionsDir} : resolveTarget(io, values.dir);
-		if (!target) throw new UserError('no workspace here and no --dir. Create one with: node-cluster-lab init my-labs\n(or check the reference solutions with --solutions)');
+		if (!target) throw new UserError('no workspace here and no --dir. Create one with: npx node-cluster-lab init my-labs\n(or check the reference solutions with --solutions)');
 		const workspace = 'workspace' in target ? target.workspace : undefined;
 		let labs: Lab[];
 		if (values.all) labs = loadCatalog();

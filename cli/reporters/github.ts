@@ -27,7 +27,7 @@ function command(name: string, properties: Record<string, string | number | unde
 	return `::${name}${props ? ` ${props}` : ''}::${escapeData(message)}`;
 }
 
-/** The 1-based line of the first "TODO" in a file, 1 when there is none or the file cannot be read. */
+/** The 1-based line of the first "// TODO:" marker in a file, 1 when there is none or the file cannot be read. */
 export function firstTodoLine(file: string): number {
 	let text: string;
 	try {
@@ -35,7 +35,7 @@ export function firstTodoLine(file: string): number {
 	} catch {
 		return 1;
 	}
-	const index = text.split('\n').findIndex((line) => line.includes('TODO'));
+	const index = text.split('\n').findIndex((line) => /\/\/ TODO:/.test(line));
 	return index === -1 ? 1 : index + 1;
 }
 

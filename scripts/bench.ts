@@ -1,0 +1,103 @@
+// npm run bench: figures, not pass/fail. Medians of interleaved runs, measured in
+// one go, because this kind of machine is noisy; compare ratios, not absolutes.
+//   1. start-up of the bundled CLI (--version, list) against a bare `node -e 0`
+//   2. each lab's checker on its reference solution (total and per step)
+//   3. the load generator's throughput against a trivial server in another process
+import {execFileSync, spawn} from 'node:child_process';
+import {once} from 'node:events';
+import path from 'node:path';
+import {loadCatalog} from '../cli/catalog.js';
+import {TrafficClient} from '../cli/harness/traffic.js';
+import {packageRoot} from '../cli/paths.js';
+import {readProc} from '../cli/harness/procfs.js';
+
+const cli = path.join(packageRoot, 'dist', 'cli.js');
+const rounds = Number(process.env.BENCH_ROUNDS ?? 9);
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function timeMs(command: string, args: string[]): number {
+	const started = process.hrtime.bigint();
+	execFileSync(command, args, {stdio: 'ignore', cwd: packageRoot});
+	return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+function startup(): void {
+	const cases: Array<[string, string[]]> = [
+		['node -e 0 (baseline)', ['-e', '0']],
+		['cli --version', [cli, '--version']],
+		['cli list', [cli, 'list']],
+	];
+	const samples = new Map(cases.map(([name]) => [name, [] as number[]]));
+	for (let round = 0; round < rounds; round++) for (const [name, args] of cases) samples.get(name)!.push(timeMs(process.execPath, args));
+	console.log(`\n1. Start-up, median of ${rounds} interleaved runs`);
+	const baseline = median(samples.get(cases[0]![0])!);
+	for (const [name] of cases) {
+		const value = median(samples.get(name)!);
+		console.log(`   ${name.padEnd(24)} ${value.toFixed(0).padStart(5)} ms   ${(value / baseline).toFixed(2)}x baseline`);
+	}
+}
+
+type JsonReport = {labs: Array<{id: string; durationMs: number; status: string; steps: Array<{id: string; durationMs: number}>}>};
+
+function checkers(): void {
+	const labs = loadCatalog();
+	const checkerRounds = Math.max(3, Math.min(rounds, 5));
+	console.log(`\n2. Checker on the reference solution, median of ${checkerRounds} runs`);
+	for (const lab of labs) {
+		const totals: number[] = [];
+		const steps = new Map<string, number[]>();
+		let failures = 0;
+		for (let round = 0; round < checkerRounds; round++) {
+			let stdout: string;
+			try {
+				stdout = execFileSync(process.execPath, [cli, 'verify', '--solutions', lab.id, '--reporter', 'json'], {cwd: packageRoot, encoding: 'utf8'});
+			} catch (error) {
+				stdout = (error as {stdout: string}).stdout;
+				failures++;
+			}
+			const report = (JSON.parse(stdout) as JsonReport).labs[0]!;
+			totals.push(report.durationMs);
+			for (const step of report.steps) steps.set(step.id, [...(steps.get(step.id) ?? []), step.durationMs]);
+		}
+		console.log(`   ${lab.id.padEnd(24)} ${median(totals).toFixed(0).padStart(5)} ms total${failures ? `   (${failures} of ${checkerRounds} runs FAILED)` : ''}`);
+		for (const [id, values] of steps) console.log(`     ${id.padEnd(22)} ${median(values).toFixed(0).padStart(5)} ms`);
+	}
+}
+
+async function loadGenerator(): Promise<void> {
+	// The server runs in its own process so that the generator's CPU and the
+	// server's can be told apart: on 2 cores they compete.
+	const server = spawn(process.execPath, ['-e', "require('http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })"], {stdio: ['ignore', 'pipe', 'inherit']});
+	const [chunk] = (await once(server.stdout!, 'data')) as [Buffer];
+	const port = Number(chunk.toString().trim());
+	console.log('\n3. Load generator (TrafficClient on undici) against a trivial node:http server in another process');
+	try {
+		for (const fresh of [true, false]) {
+			const client = new TrafficClient(`http://127.0.0.1:${port}`);
+			const serverCpuBefore = readProc(server.pid!)?.cpuMs ?? 0;
+			const ownCpuBefore = process.cpuUsage();
+			const started = Date.now();
+			const answers = await client.burst({count: 5000, concurrency: 32, fresh, deadlineMs: 20_000, path: () => '/'});
+			const seconds = (Date.now() - started) / 1000;
+			const own = process.cpuUsage(ownCpuBefore);
+			const serverCpu = (readProc(server.pid!)?.cpuMs ?? 0) - serverCpuBefore;
+			await client.close();
+			const ok = answers.filter(answer => answer.status === 200).length;
+			console.log(
+				`   ${(fresh ? 'fresh connection each' : 'keep-alive').padEnd(24)} ${Math.round(ok / seconds).toString().padStart(6)} req/s   ${ok}/5000 ok in ${seconds.toFixed(2)} s   CPU: generator ${Math.round(((own.user + own.system) / 1e3 / (seconds * 1000)) * 100)}%, server ${Math.round((serverCpu / (seconds * 1000)) * 100)}% of one core`,
+			);
+		}
+	} finally {
+		server.kill('SIGKILL');
+	}
+}
+
+console.log(`node-cluster-lab bench: node ${process.version}, ${process.platform}, ${(await import('node:os')).cpus().length} cores`);
+startup();
+checkers();
+await loadGenerator();
