@@ -99,7 +99,7 @@ export const ipcCheck: LabCheck = {
 							plain.length > 0 ? `child processes without an IPC channel: ${list(plain.map(child => child.pid))} (started with spawn or exec rather than fork?)` : 'no child processes at all',
 						].join('\n'),
 						hint: 'Use fork() from node:child_process: it starts a new Node process and opens the IPC channel that send() and on("message") use. (worker_threads are threads inside your one process: they do not count.)',
-						repro: `${context.runItYourself} &   then: ps -o pid,ppid,cmd --ppid $!`,
+						repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
 					});
 				}
 				context.memo.set('children', found);
@@ -122,7 +122,7 @@ export const ipcCheck: LabCheck = {
 						expected: `${WORKERS} children, as many as process.env.WORKERS says`,
 						actual: `${pids.length}: ${list(pids)}`,
 						hint: 'Read the count from process.env.WORKERS (a string: convert it with Number()) instead of hard-coding it.',
-						repro: `${context.runItYourself} &   then: ps -o pid,ppid,cmd --ppid $!`,
+						repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
 					});
 				}
 				context.memo.set('children', pids);

@@ -63,7 +63,7 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 				message: `${relative(cwd, entryPath)} is missing`,
 				expected: `the lab's entry file ${lab.entry} in ${relative(cwd, dir)}`,
 				actual: existsSync(dir) ? `the folder has no ${lab.entry}` : 'the folder does not exist',
-				hint: `Restore the starter with: npx node-cluster-lab reset ${lab.id}`,
+				hint: `In a workspace, restore the starter with: npx node-cluster-lab reset ${lab.id}`,
 			},
 		});
 		skipRest(1, 'an earlier step failed');
