@@ -227,7 +227,7 @@ describe('list', () => {
 		expect(result.stdout).toMatch(new RegExp(`^  ${LAB}\\s+${lab().title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
 		expect(result.stdout).not.toContain('not started');
 		expect(result.stdout).not.toMatch(/^>/m);
-		expect(result.stdout).toContain('Not in a workspace. Create one with: node-cluster-lab init my-labs');
+		expect(result.stdout).toContain('Not in a workspace. Create one with: npx node-cluster-lab init my-labs');
 	});
 
 	it('a lab with hints seen but never verified is still not started', async () => {
