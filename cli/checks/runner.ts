@@ -4,6 +4,7 @@ import type {Lab} from '../catalog.js';
 import {startLabProcess, type LabProcess} from '../harness/lab-process.js';
 import {pickFreePort} from '../harness/ports.js';
 import {TrafficClient} from '../harness/traffic.js';
+import {waitForListening} from '../harness/readiness.js';
 import type {CheckEvent, Failure, LabStatus} from './events.js';
 import {CheckFailure, type LabCheck, type StepContext} from './step.js';
 
@@ -76,14 +77,21 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 	});
 	let currentStep: string | undefined;
 	try {
-		labProcess = startLabProcess({
-			cwd: dir,
-			entry: lab.entry,
-			env,
-			onOutput: (stream, line) => emit({type: 'output', lab: lab.id, stream, line}),
-		});
-		const primaryPid = await labProcess.primaryPid;
-		if (primaryPid === undefined) throw new Error(`could not start node in ${dir}: ${labProcess.exitInfo?.error ?? 'unknown reason'}`);
+		const start = async (runEnv: Record<string, string>) => {
+			const started = startLabProcess({
+				cwd: dir,
+				entry: lab.entry,
+				env: runEnv,
+				onOutput: (stream, line) => emit({type: 'output', lab: lab.id, stream, line}),
+			});
+			labProcess = started;
+			const pid = await started.primaryPid;
+			if (pid === undefined) throw new Error(`could not start node in ${dir}: ${started.exitInfo?.error ?? 'unknown reason'}`);
+			return {started, pid};
+		};
+		let {started: current, pid: primaryPid} = await start(env);
+		let runEnv = env;
+		const runLine = (lineEnv: Record<string, string>) => `cd ${relative(cwd, dir)} && ${Object.entries(lineEnv).map(([key, value]) => `${key}=${value}`).join(' ')} npx tsx ${lab.entry}`;
 		const memo = new Map<string, unknown>();
 		for (const [index, step] of check.steps.entries()) {
 			if (signal.aborted) throw new Cancelled();
@@ -98,10 +106,10 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 				host: HOST,
 				port,
 				baseUrl: `http://${HOST}:${port}`,
-				env,
+				env: runEnv,
 				dir: relative(cwd, dir),
-				runItYourself: `cd ${relative(cwd, dir)} && ${Object.entries(env).map(([key, value]) => `${key}=${value}`).join(' ')} npx tsx ${lab.entry}`,
-				process: labProcess,
+				runItYourself: runLine(runEnv),
+				process: current,
 				primaryPid,
 				http,
 				memo,
@@ -116,6 +124,25 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 					note = text;
 				},
 				curl: pathAndQuery => `curl -si 'http://${HOST}:${port}${pathAndQuery}'`,
+				async restart(extraEnv) {
+					await current.stop();
+					runEnv = {...env, ...extraEnv};
+					({started: current, pid: primaryPid} = await start(runEnv));
+					context.process = current;
+					context.primaryPid = primaryPid;
+					context.env = runEnv;
+					context.runItYourself = runLine(runEnv);
+					context.waitingFor(`your program to listen again on ${HOST}:${port} after a restart with ${Object.entries(extraEnv).map(([key, value]) => `${key}=${value}`).join(' ')}`);
+					const ready = await waitForListening(current, HOST, port, 10_000);
+					if (!ready.ready) {
+						context.fail({
+							message: `After a restart with ${Object.entries(extraEnv).map(([key, value]) => `${key}=${value}`).join(' ')}, your program did not listen again`,
+							expected: `a server on ${HOST}:${port}`,
+							actual: ready.reason === 'exited' ? `it exited (code ${ready.code}, signal ${ready.signal})` : 'nothing accepted connections within 10 s',
+							repro: runLine(runEnv),
+						});
+					}
+				},
 			};
 			try {
 				await withDeadline(step.run(context), step.timeoutMs, signal);
@@ -132,7 +159,7 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 						hint: 'Something in your program is not answering. Its last printed lines are below.',
 					};
 				} else throw error;
-				const exit = labProcess.exitInfo;
+				const exit = current.exitInfo;
 				if (exit && !failure.actual?.includes('exited')) {
 					const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
 					failure.actual = `${failure.actual ? `${failure.actual}\n` : ''}(your program ${how} during this step)`;

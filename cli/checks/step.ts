@@ -36,6 +36,13 @@ export type StepContext = {
 	curl: (pathAndQuery: string) => string;
 	/** Aborted when the run is cancelled. */
 	signal: AbortSignal;
+	/**
+	Stop the learner's program (the whole tree) and start it again with these
+	variables added to the run's environment (e.g. another STRATEGY), then wait
+	until it listens. Updates process, primaryPid and env for this and later steps.
+	Fails the step if the program does not listen again.
+	*/
+	restart: (extraEnv: Record<string, string>) => Promise<void>;
 };
 
 export type Step = {
