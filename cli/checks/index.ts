@@ -1,7 +1,9 @@
 import type {LabCheck} from './step.js';
 import {ipcCheck} from './01-ipc.js';
+import {dispatchCheck} from './04-dispatch.js';
 
 /** Every lab's checker, by lab id. A kit test fails when a lesson has none. */
 export const checks: Record<string, LabCheck> = {
 	[ipcCheck.lab]: ipcCheck,
+	[dispatchCheck.lab]: dispatchCheck,
 };

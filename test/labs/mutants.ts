@@ -15,6 +15,8 @@ export type Mutant = {
 	mistake: string;
 	/** The failure message must match this (case-insensitive), so it names the mistake. */
 	messageMatches: string;
+	/** Only a checker running as root can catch it (e.g. a privilege drop): CI runs as root. */
+	requiresRoot?: boolean;
 };
 
 export function mutantsOf(lab: string): Mutant[] {

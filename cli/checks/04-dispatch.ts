@@ -1,0 +1,882 @@
+import {randomBytes} from 'node:crypto';
+import {readFileSync} from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import {setTimeout as delay} from 'node:timers/promises';
+import {descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
+import {countByPid, type Answer} from '../harness/traffic.js';
+import {describeFailures, ipcChildren, list, pollUntil, startsStep} from './common.js';
+import type {LabCheck, StepContext} from './step.js';
+
+/** Not the lesson's default (2), so a hard-coded count fails. */
+const WORKERS = 3;
+/** How long a request waits for the primary to hand its connection to a child before it is written anyway. */
+const HANDOVER_MAX_MS = 1500;
+/** A primary that keeps its copy (keepOpen) never lets go; once a child holds the socket this long, write anyway. */
+const CO_HOLD_GRACE_MS = 20;
+const PRIORITY_PREFIX = '127.0.9.';
+
+function children(context: StepContext): number[] {
+	return context.memo.get('children') as number[];
+}
+
+/** "pid 4101 (a child)" or "pid 4100 (your primary)". */
+function who(context: StepContext, pid: number): string {
+	return pid === context.primaryPid ? `pid ${pid} (your primary)` : children(context).includes(pid) ? `pid ${pid} (a child)` : `pid ${pid}`;
+}
+
+function describeError(error: unknown): string {
+	const code = (error as NodeJS.ErrnoException).code ?? '';
+	if (code.startsWith('HPE_')) return `an answer that is not HTTP (${(error as Error).message})`;
+	if (code === 'ECONNREFUSED') return 'connection refused (nothing listening)';
+	if (code === 'ECONNRESET') return 'connection reset by the server';
+	if (code === 'ECONNABORTED' || (error as Error).message === 'socket hang up') return 'the server closed the connection without answering';
+	return (error as Error).message || String(error);
+}
+
+/** One request as the early steps see it: the answer, and who held the connection when the request was written. */
+type Exchange = {
+	status: number;
+	headers: http.IncomingHttpHeaders;
+	body: string;
+	/** The first bytes that came back, for messages about answers that are not HTTP. */
+	raw: string;
+	pid?: number;
+	/** Pids holding the server side of the connection when the request was written (with `verify`: when the answer came). */
+	holders: number[];
+	/** The primary had let go of the connection by then. */
+	released: boolean;
+	error?: string;
+};
+
+/** Socket inodes in each candidate's fd table right now. */
+function socketsOf(candidates: number[]): Map<number, Set<number>> {
+	return new Map(candidates.map(pid => [pid, socketInodes(pid)]));
+}
+
+/**
+Sockets that are in some fd table now and were in none of them before: inode ->
+pids holding it. In none of them, not just not in that one: a socket already on
+its way from the primary to a child was in the primary's table all along (the
+primary closes its copy only once the child has acknowledged it).
+*/
+function newSockets(before: Map<number, Set<number>>, now: Map<number, Set<number>>): Map<number, number[]> {
+	const old = new Set([...before.values()].flatMap(inodes => [...inodes]));
+	const found = new Map<number, number[]>();
+	for (const [pid, inodes] of now) {
+		for (const inode of inodes) {
+			if (old.has(inode)) continue;
+			found.set(inode, [...(found.get(inode) ?? []), pid]);
+		}
+	}
+	return found;
+}
+
+/**
+Wait until the primary has handed the new connection on. Done when a child
+holds it and the primary no longer does; or when a child has held it for a
+moment (a primary that keeps its copy on purpose never lets go); or after maxMs
+(a primary that serves the connection itself never hands it on).
+
+Which socket is ours? With `clientPort`, the one /proc/net/tcp lists for that
+port: certain, but each read of /proc/net/tcp costs a millisecond or more per
+thousand TIME_WAIT rows on the machine. Without it, the socket that is in no fd
+table of `before` (see newSockets): cheap, and right as long as requests go one
+at a time and nothing else connects.
+*/
+async function waitForHandover(context: StepContext, before: Map<number, Set<number>>, maxMs: number, clientPort?: number): Promise<{holders: number[]; released: boolean}> {
+	const {primaryPid, port} = context;
+	const candidates = [...before.keys()];
+	const stopAt = Date.now() + maxMs;
+	let childSince: number | undefined;
+	let inode = 0;
+	for (;;) {
+		let holders: number[] = [];
+		if (clientPort !== undefined) {
+			if (inode === 0) inode = tcpRows().find(row => row.localPort === port && row.remotePort === clientPort && row.inode !== 0)?.inode ?? 0;
+			if (inode !== 0) holders = holdersOf(inode, candidates);
+		} else {
+			const now = socketsOf(candidates);
+			const newHolders = newSockets(before, now);
+			const handed = [...newHolders].find(([, pids]) => pids.some(pid => pid !== primaryPid));
+			const inPrimary = [...newHolders].find(([, pids]) => pids.includes(primaryPid));
+			if (handed) holders = now.get(primaryPid)?.has(handed[0]) ? [...new Set([primaryPid, ...handed[1]])].sort((a, b) => a - b) : handed[1];
+			else if (inPrimary) holders = inPrimary[1];
+		}
+		if (holders.some(pid => pid !== primaryPid)) {
+			if (!holders.includes(primaryPid)) return {holders, released: true};
+			childSince ??= Date.now();
+			if (Date.now() - childSince >= CO_HOLD_GRACE_MS) return {holders, released: false};
+		}
+		if (Date.now() >= stopAt || context.signal.aborted) return {holders, released: false};
+		await delay(1);
+	}
+}
+
+/**
+A GET on a fresh connection that is written only once the primary has handed
+the connection to a child. Every step before write-at-once uses it, so that a
+primary that reads too early (no pauseOnConnect) fails in one place, with a
+message that says so, and not at random in the steps that test other things.
+With `precise`, the connection is told apart from others by its port (see
+waitForHandover). With `verify`, the request asks for keep-alive, and once the answer's headers
+are in, while the connection is certainly still open, its holders are read
+again: whoever holds the server side then is whoever answered (the moment of
+writing is not enough: a slow primary may hand the connection on after we
+wrote). They are the holders of the socket that is new since the request began
+or, with `confirm`, the holders of the inode that /proc/net/tcp lists for the
+client's port (the owners.js recipe). The latter is the unforgeable one, but
+reading /proc/net/tcp costs a millisecond or more per thousand TIME_WAIT rows
+on the machine, so honest-pids confirms only some samples that way.
+*/
+async function exchange(context: StepContext, path: string, candidates: number[], options: {verify?: boolean; confirm?: boolean; precise?: boolean; timeoutMs?: number; handoverMs?: number} = {}): Promise<Exchange> {
+	const {host, port} = context;
+	const {verify = false, confirm = false, precise = false, timeoutMs = 5000, handoverMs = HANDOVER_MAX_MS} = options;
+	const failed = (error: string): Exchange => ({status: 0, headers: {}, body: '', raw: '', holders: [], released: false, error});
+	const before = socketsOf(candidates);
+	const socket = net.connect({host, port});
+	socket.on('error', () => {}); // reported by the request below
+	const connectError = await new Promise<string | undefined>(resolve => {
+		const timer = setTimeout(() => resolve(`no connection within ${timeoutMs} ms`), timeoutMs);
+		socket.once('connect', () => {
+			clearTimeout(timer);
+			resolve(undefined);
+		});
+		socket.once('error', error => {
+			clearTimeout(timer);
+			resolve(describeError(error));
+		});
+	});
+	if (connectError !== undefined) {
+		socket.destroy();
+		return failed(connectError);
+	}
+	const clientPort = socket.localPort;
+	let {holders, released} = await waitForHandover(context, before, handoverMs, precise ? clientPort : undefined);
+	let raw = '';
+	return new Promise<Exchange>(resolve => {
+		let settled = false;
+		const finish = (result: Omit<Exchange, 'holders' | 'released' | 'raw'>) => {
+			if (settled) return;
+			settled = true;
+			clearTimeout(timer);
+			socket.destroy();
+			resolve({...result, raw: raw.slice(0, 300), holders, released});
+		};
+		const request = http.request({host, port, path, headers: {connection: verify ? 'keep-alive' : 'close'}, createConnection: () => socket}, response => {
+			if (verify) {
+				if (confirm) {
+					const row = tcpRows().find(row => row.localPort === port && row.remotePort === clientPort && row.inode !== 0);
+					holders = row ? holdersOf(row.inode, candidates) : [];
+				} else {
+					holders = [...new Set([...newSockets(before, socketsOf(candidates)).values()].flat())].sort((a, b) => a - b);
+				}
+				released = holders.length > 0 && !holders.includes(context.primaryPid);
+			}
+			let body = '';
+			response.setEncoding('utf8');
+			response.on('data', chunk => {
+				body += chunk;
+			});
+			response.on('error', error => finish({status: 0, headers: {}, body, error: describeError(error)}));
+			response.on('end', () => {
+				const header = response.headers['x-worker-pid'];
+				const pid = typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
+				finish({status: response.statusCode ?? 0, headers: response.headers, body, pid});
+			});
+		});
+		request.on('error', error => finish({status: 0, headers: {}, body: '', error: describeError(error)}));
+		// After http.request(), so that its parser is listening before anything flows: bytes
+		// the server wrote early (a child that answers without reading) reach both.
+		socket.on('data', (chunk: Buffer) => {
+			if (raw.length < 300) raw += chunk.toString('latin1');
+		});
+		const timer = setTimeout(() => {
+			finish({status: 0, headers: {}, body: '', error: `no answer within ${timeoutMs} ms`});
+			request.destroy();
+		}, timeoutMs);
+		request.end();
+	});
+}
+
+/** The outcome of one request written the instant its connection opened. */
+type RawResult = {status: number; pid?: number; error?: string; hung: boolean};
+
+/**
+A raw HTTP/1.1 request with node:net, written in the 'connect' callback, so the
+bytes are usually there before the primary has handed the connection on. Most
+clients do this; the earlier steps deliberately wait (see exchange).
+*/
+function writeAtOnce(host: string, port: number, timeoutMs: number): Promise<RawResult> {
+	return new Promise(resolve => {
+		const socket = net.connect({host, port});
+		let data = '';
+		let settled = false;
+		const finish = (result: RawResult) => {
+			if (settled) return;
+			settled = true;
+			clearTimeout(timer);
+			socket.destroy();
+			resolve(result);
+		};
+		const timer = setTimeout(() => finish({status: 0, hung: true, error: `no answer within ${timeoutMs} ms`}), timeoutMs);
+		socket.setEncoding('latin1');
+		socket.on('connect', () => socket.write(`GET / HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: close\r\n\r\n`));
+		socket.on('data', chunk => {
+			data += chunk;
+		});
+		socket.on('error', error => finish({status: 0, hung: false, error: describeError(error)}));
+		socket.on('close', () => {
+			const status = /^HTTP\/1\.[01] (\d{3})/.exec(data);
+			if (!status) {
+				finish({status: 0, hung: false, error: data === '' ? 'the server closed the connection without answering' : `an answer that is not HTTP: ${JSON.stringify(data.slice(0, 60))}`});
+				return;
+			}
+			const pid = /\r\nx-worker-pid:\s*(\d+)\s*\r\n/i.exec(data);
+			finish({status: Number(status[1]), hung: false, pid: pid ? Number(pid[1]) : undefined});
+		});
+	});
+}
+
+/** Run `count` tasks, `concurrency` at a time; stop starting new ones when `stop()` says so or after `deadlineMs`. */
+async function lanes<T>(count: number, concurrency: number, deadlineMs: number, task: (index: number) => Promise<T>, stop: () => boolean = () => false): Promise<T[]> {
+	const results: T[] = [];
+	const stopAt = Date.now() + deadlineMs;
+	let next = 0;
+	const lane = async () => {
+		while (next < count && Date.now() < stopAt && !stop()) {
+			const index = next++;
+			results[index] = await task(index);
+		}
+	};
+	await Promise.all(Array.from({length: Math.min(concurrency, count)}, lane));
+	return results.filter(result => result !== undefined);
+}
+
+/** Open a connection and reset it (RST) the moment it is established. */
+function openAndReset(host: string, port: number): Promise<void> {
+	return new Promise(resolve => {
+		const socket = net.connect({host, port});
+		const timer = setTimeout(() => {
+			socket.destroy();
+			resolve();
+		}, 3000);
+		socket.on('connect', () => {
+			socket.resetAndDestroy();
+			clearTimeout(timer);
+			resolve();
+		});
+		socket.on('error', () => {
+			clearTimeout(timer);
+			resolve();
+		});
+	});
+}
+
+/** Uid/Gid (real, effective) and supplementary groups from /proc/<pid>/status. */
+function credentials(pid: number): {uid: number[]; gid: number[]; groups: number[]} | undefined {
+	let text: string;
+	try {
+		text = readFileSync(`/proc/${pid}/status`, 'utf8');
+	} catch {
+		return undefined;
+	}
+	const numbers = (name: string) => (new RegExp(`^${name}:(.*)$`, 'm').exec(text)?.[1] ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
+	return {uid: numbers('Uid'), gid: numbers('Gid'), groups: numbers('Groups')};
+}
+
+/** After a restart: wait (bounded) for WORKERS IPC children of the new primary and remember them. */
+async function freshChildren(context: StepContext): Promise<number[]> {
+	context.waitingFor(`${WORKERS} IPC children of the restarted primary ${context.primaryPid}`);
+	const pids = (await pollUntil(() => {
+		const found = ipcChildren(context.primaryPid);
+		return found.length >= WORKERS ? found : undefined;
+	}, 5000, context)) ?? ipcChildren(context.primaryPid);
+	if (pids.length !== WORKERS) {
+		context.fail({
+			message: `After a restart with ${Object.entries(context.env).filter(([key]) => key === 'STRATEGY' || key === 'PRIORITY_PREFIX').map(([key, value]) => `${key}=${value}`).join(' ')}, your primary has ${pids.length} IPC children instead of ${WORKERS}`,
+			expected: `${WORKERS} children whatever the STRATEGY`,
+			actual: `children: ${list(pids)}`,
+			repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
+		});
+	}
+	// The pids of the first run are stale now: every later step uses these.
+	context.memo.set('children', pids);
+	return pids;
+}
+
+/** "4101: 5, 4102: 7" in the order of `pids`. */
+function perChild(pids: number[], tally: Map<number, number>): string {
+	return pids.map(pid => `${pid}: ${tally.get(pid) ?? 0}`).join(', ');
+}
+
+/** Clients for the ip-hash step: distinct third octets, so even a /24-based hash (as nginx's) can tell them apart. */
+const HASH_CLIENTS = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 42, 77, 120, 201].map((third, index) => `127.0.${third}.${10 + index * 7}`);
+const PRIORITY_CLIENTS = ['127.0.9.2', '127.0.9.3', '127.0.9.77', '127.0.9.200'];
+/** 127.0.90.x and 127.0.19.x start with "127.0.9" but not with "127.0.9.". */
+const NORMAL_CLIENTS = ['127.0.0.1', '127.0.1.9', '127.0.8.9', '127.0.10.9', '127.0.19.9', '127.0.90.9'];
+
+export const dispatchCheck: LabCheck = {
+	lab: '04-dispatch',
+	// STRATEGY is left out on purpose: the first run checks that round-robin is the default.
+	env: () => ({WORKERS: String(WORKERS)}),
+	steps: [
+		startsStep(),
+		{
+			id: 'answers',
+			title: 'Answers GET / with 200 and x-worker-pid',
+			timeoutMs: 25_000,
+			async run(context) {
+				// The children may still be starting. Until one has taken the socket, the
+				// request is not written (see exchange), so give the first one time.
+				context.waitingFor('your primary to fork its children');
+				const kids = (await pollUntil(() => {
+					const pids = ipcChildren(context.primaryPid);
+					return pids.length > 0 ? pids : undefined;
+				}, 3000, context)) ?? [];
+				context.waitingFor('an answer to GET /');
+				// 10 s: on a busy machine tsx may take seconds to compile a child's worker.ts.
+				// One request: afford the certain way of finding its connection.
+				const answer = await exchange(context, '/', [context.primaryPid, ...kids], {precise: true, handoverMs: kids.length > 0 ? 8000 : HANDOVER_MAX_MS, timeoutMs: 10_000});
+				const repro = context.curl('/');
+				if (answer.error?.startsWith('an answer that is not HTTP')) {
+					context.fail({
+						message: 'GET / got an answer that is not HTTP: something wrote straight to the socket',
+						expected: 'an HTTP/1.1 response: status line, headers (x-worker-pid among them), body',
+						actual: `the first bytes that came back: ${JSON.stringify(answer.raw.slice(0, 120))}`,
+						hint: "In the child, give the socket to an http.Server that never listens: server.emit('connection', socket). It parses the request and writes a proper response; socket.end('text') does neither.",
+						repro,
+					});
+				}
+				if (answer.status === 0) {
+					context.fail({
+						message: 'GET / got no answer',
+						expected: '200 from one of your children',
+						actual: answer.error,
+						hint: answer.released
+							? "The primary handed the connection to a child, and the child never answered. Does the child pass the socket to its http.Server with server.emit('connection', socket)?"
+							: "Does the primary send each socket to a child with child.send('socket', socket)? Does the child listen with process.on('message', (msg, socket) => ...)?",
+						repro,
+					});
+				}
+				if (answer.status !== 200) {
+					context.fail({
+						message: `GET / answered ${answer.status} instead of 200`,
+						expected: '200',
+						actual: `status ${answer.status}, body ${JSON.stringify(answer.body.slice(0, 200))}`,
+						repro,
+					});
+				}
+				if (answer.pid === undefined) {
+					context.fail({
+						message: 'The answer has no numeric x-worker-pid header',
+						expected: 'x-worker-pid: <pid of the child that answered>',
+						actual: answer.headers['x-worker-pid'] === undefined ? 'no x-worker-pid header' : `x-worker-pid: ${String(answer.headers['x-worker-pid'])}`,
+						hint: "Set it in the child's request handler: res.setHeader('x-worker-pid', String(process.pid)).",
+						repro,
+					});
+				}
+			},
+		},
+		{
+			id: 'children',
+			title: `Forks exactly WORKERS (${WORKERS}) children with an IPC channel`,
+			timeoutMs: 6000,
+			async run(context) {
+				const found = await pollUntil(() => {
+					const pids = ipcChildren(context.primaryPid);
+					return pids.length >= WORKERS ? pids : undefined;
+				}, 3000, context);
+				const pids = found ?? ipcChildren(context.primaryPid);
+				if (pids.length === 0) {
+					context.fail({
+						message: 'Your primary has no child processes with an IPC channel',
+						expected: `${WORKERS} children started with child_process.fork() (NODE_CHANNEL_FD in /proc/<pid>/environ)`,
+						actual: 'no forked children: one process answers everything, whatever x-worker-pid says',
+						hint: 'fork() worker.ts WORKERS times. Sockets can only be handed to a process at the other end of an IPC channel.',
+						repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
+					});
+				}
+				if (pids.length !== WORKERS) {
+					context.fail({
+						message: `WORKERS=${WORKERS} but your primary has ${pids.length} IPC children`,
+						expected: `${WORKERS} children, as many as process.env.WORKERS says`,
+						actual: `${pids.length}: ${list(pids)}`,
+						hint: 'Read the count from process.env.WORKERS (a string: convert it with Number()).',
+						repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
+					});
+				}
+				context.memo.set('children', pids);
+			},
+		},
+		{
+			id: 'listen-only-in-primary',
+			title: 'Only the primary holds the listening socket',
+			timeoutMs: 10_000,
+			async run(context) {
+				const members = [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)];
+				const inodes = listenInodes(context.port);
+				const holders = new Map(inodes.map(inode => [inode, holdersOf(inode, members)]));
+				const table = inodes.map(inode => `socket:[${inode}] held by ${holders.get(inode)!.map(pid => who(context, pid)).join(', ') || 'nobody of yours'}`).join('\n');
+				const repro = `ls -l /proc/<pid>/fd | grep socket   # for each of ${list(members)}; compare with: ss -ltnep 'sport = :${context.port}'`;
+				const others = [...new Set([...holders.values()].flat().filter(pid => pid !== context.primaryPid))];
+				if (others.length > 0) {
+					context.fail({
+						message: `A listening socket on port ${context.port} is held by ${others.map(pid => who(context, pid)).join(', ')}, not only by the primary: those processes accept connections themselves`,
+						expected: 'one listening socket, in the primary only; children get accepted connections, never the listener',
+						actual: table,
+						hint: "Don't send the server (or its handle) to the children, and don't let them listen: the primary accepts every connection and sends each socket with child.send('socket', socket).",
+						repro,
+					});
+				}
+				if (inodes.length !== 1 || !holders.get(inodes[0]!)!.includes(context.primaryPid)) {
+					context.fail({
+						message: `Your primary does not hold the one listening socket on port ${context.port}`,
+						expected: 'exactly one listening socket, held by the primary',
+						actual: table || 'no listening socket found',
+						hint: 'Listen once, in the primary: net.createServer({pauseOnConnect: true}, ...).listen(PORT, HOST).',
+						repro,
+					});
+				}
+				context.note(`socket:[${inodes[0]}] held by the primary ${context.primaryPid} only`);
+			},
+		},
+		{
+			id: 'honest-pids',
+			title: 'Each connection is held by the child named in x-worker-pid',
+			timeoutMs: 25_000,
+			async run(context) {
+				const SAMPLES = 40;
+				const ENOUGH_LIES = 3;
+				const kids = children(context);
+				const candidates = [context.primaryPid, ...kids];
+				const lies: string[] = [];
+				const failed: Exchange[] = [];
+				let coHeld = 0;
+				let sampled = 0;
+				for (let index = 0; index < SAMPLES && lies.length < ENOUGH_LIES; index++) {
+					sampled++;
+					context.waitingFor(`sample ${index + 1} of ${SAMPLES}: a GET / and who holds its connection in /proc`);
+					// Every 10th sample also looked up the slow, certain way.
+					const answer = await exchange(context, '/', candidates, {verify: true, confirm: index % 10 === 0});
+					if (answer.status !== 200) {
+						failed.push(answer);
+						continue;
+					}
+					const owners = answer.holders.filter(pid => pid !== context.primaryPid);
+					if (answer.holders.includes(context.primaryPid) && owners.length > 0) coHeld++;
+					if (answer.pid === undefined || !kids.includes(answer.pid) || owners.length !== 1 || owners[0] !== answer.pid) {
+						lies.push(`x-worker-pid: ${answer.pid ?? 'none'}, but the connection was held by ${answer.holders.map(pid => who(context, pid)).join(' and ') || 'nobody we could see'}`);
+					}
+				}
+				if (failed.length > 0) {
+					context.fail({
+						message: `${failed.length} of ${sampled} requests to GET / failed`,
+						expected: 'status 200 every time',
+						actual: failed.map(answer => answer.error ?? `status ${answer.status}`).slice(0, 3).join('\n'),
+						repro: context.curl('/'),
+					});
+				}
+				if (lies.length > 0) {
+					context.fail({
+						message: `${lies.length} of ${sampled} answers named a child that did not hold the connection: x-worker-pid does not tell who served it`,
+						expected: `the server side of each connection is held by exactly one child (${list(kids)}), the one named in x-worker-pid`,
+						actual: `${lies.join('\n')}${sampled < SAMPLES ? `\n(stopped after ${sampled} of ${SAMPLES} samples)` : ''}`,
+						hint: 'Every connection goes to a child; the primary never answers one itself, and the child writes its own process.pid.',
+						repro: `exec 3<>/dev/tcp/${context.host}/${context.port}; printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3; sleep 0.5; ss -tnp 'sport = :${context.port}'; timeout 1 cat <&3 | grep -i x-worker-pid; exec 3<&-`,
+					});
+				}
+				if (coHeld > 0) context.note(`your primary also still held ${coHeld} of ${SAMPLES} connections after handing them over (see fd-flat)`);
+			},
+		},
+		{
+			id: 'round-robin',
+			title: 'Round-robin: 300 connections, each child within ±1 of 100',
+			timeoutMs: 45_000,
+			async run(context) {
+				const COUNT = 300;
+				const kids = children(context);
+				const candidates = [context.primaryPid, ...kids];
+				const answers: Exchange[] = [];
+				// One at a time: the order the primary sees is the order we send.
+				for (let index = 0; index < COUNT; index++) {
+					context.waitingFor(`connection ${index + 1} of ${COUNT}, one at a time`);
+					answers.push(await exchange(context, '/', candidates));
+				}
+				const failed = answers.filter(answer => answer.status !== 200);
+				if (failed.length > 0) {
+					context.fail({
+						message: `${failed.length} of ${COUNT} requests failed`,
+						expected: 'status 200',
+						actual: failed.map(answer => answer.error ?? `status ${answer.status}`).slice(0, 3).join('\n'),
+						repro: context.curl('/'),
+					});
+				}
+				const tally = new Map<number, number>();
+				for (const answer of answers) if (answer.pid !== undefined) tally.set(answer.pid, (tally.get(answer.pid) ?? 0) + 1);
+				const fair = COUNT / WORKERS;
+				const off = kids.filter(pid => Math.abs((tally.get(pid) ?? 0) - fair) > 1);
+				if (off.length > 0) {
+					const idle = kids.filter(pid => !tally.has(pid));
+					context.fail({
+						message: `${COUNT} connections sent one at a time were split ${kids.map(pid => tally.get(pid) ?? 0).join(' / ')} over your ${WORKERS} children${idle.length > 0 ? `: ${idle.length} of them got none` : ''}, not in turn`,
+						expected: `${fair} each (±1): connection n goes to child n mod ${WORKERS}`,
+						actual: `connections per child: ${perChild(kids, tally)}`,
+						hint: 'Keep one counter in the primary and take children[counter++ % children.length]. (Beware `turn = turn++ % n`: it assigns the old value back, so turn never moves.)',
+						repro: `for i in $(seq 9); do curl -s -o /dev/null -D - 'http://${context.host}:${context.port}/' | grep -i x-worker-pid; done`,
+					});
+				}
+				context.note(`connections per child: ${perChild(kids, tally)}`);
+			},
+		},
+		{
+			id: 'write-at-once',
+			title: '500 requests written the instant the connection opens: none lost',
+			timeoutMs: 35_000,
+			async run(context) {
+				const COUNT = 500;
+				const STOP_AFTER = 10;
+				const TIMEOUT_MS = 3000;
+				let hung = 0;
+				context.waitingFor(`${COUNT} raw requests, 20 at a time, each written in the socket's connect callback`);
+				const results = await lanes(COUNT, 20, 25_000, async () => {
+					const result = await writeAtOnce(context.host, context.port, TIMEOUT_MS);
+					if (result.hung) hung++;
+					return result;
+				}, () => hung >= STOP_AFTER);
+				const lost = results.filter(result => result.hung);
+				if (lost.length > 0) {
+					context.fail({
+						message: `${lost.length} of ${results.length} requests written the instant their connection opened never got an answer: your primary read their bytes before handing the socket over`,
+						expected: `an answer to each of ${COUNT} requests, within ${TIMEOUT_MS / 1000} s each`,
+						actual: `${results.length - lost.length} answered, ${lost.length} got nothing within ${TIMEOUT_MS / 1000} s${lost.length >= STOP_AFTER ? ` (stopped after ${STOP_AFTER} of those)` : ''}`,
+						hint: 'Create the server with net.createServer({pauseOnConnect: true}). Without it, the primary starts reading as soon as it accepts; whatever it reads before send() finishes is dropped, and the child waits for a request that never comes.',
+						repro: `node -e "const s=require('net').connect(${context.port},'${context.host}',()=>s.write('GET / HTTP/1.1\\\\r\\\\nHost: x\\\\r\\\\nConnection: close\\\\r\\\\n\\\\r\\\\n'));s.pipe(process.stdout)"   # repeat it: some hang`,
+					});
+				}
+				const bad = results.filter(result => result.status !== 200);
+				if (bad.length > 0) {
+					const reasons = new Map<string, number>();
+					for (const result of bad) reasons.set(result.error ?? `status ${result.status}`, (reasons.get(result.error ?? `status ${result.status}`) ?? 0) + 1);
+					context.fail({
+						message: `${bad.length} of ${COUNT} requests written the instant their connection opened did not get 200`,
+						expected: '200 for every GET /',
+						actual: [...reasons].map(([reason, count]) => `${count} × ${reason}`).join(', '),
+						repro: context.curl('/'),
+					});
+				}
+				const tally = new Map<number, number>();
+				for (const result of results) if (result.pid !== undefined) tally.set(result.pid, (tally.get(result.pid) ?? 0) + 1);
+				context.note(`${results.length} of ${COUNT} answered 200${results.length < COUNT ? ' (the rest were not sent within 25 s)' : ''}; per child: ${perChild(children(context), tally)}`);
+			},
+		},
+		{
+			id: 'big-post',
+			title: 'POST /echo with a 1 MiB body comes back byte for byte',
+			timeoutMs: 15_000,
+			async run(context) {
+				const SIZE = 1024 * 1024;
+				// Printable bytes, so the comparison survives the client's text decoding.
+				const body = randomBytes(SIZE).toString('base64').slice(0, SIZE);
+				context.waitingFor('the echo of a 1 MiB POST /echo');
+				const answer = await context.http.get('/echo', {method: 'POST', body, timeoutMs: 10_000});
+				const repro = `head -c ${SIZE} /dev/urandom > big.bin; curl -s --data-binary @big.bin -H 'content-type: application/octet-stream' 'http://${context.host}:${context.port}/echo' | cmp - big.bin && echo same`;
+				if (answer.status !== 200) {
+					context.fail({
+						message: answer.status === 0 ? `POST /echo with a 1 MiB body got no answer (${answer.error})` : `POST /echo with a 1 MiB body answered ${answer.status}`,
+						expected: '200 with the same 1048576 bytes',
+						actual: answer.error ?? `status ${answer.status}, body ${JSON.stringify(answer.body.slice(0, 120))}`,
+						hint: "Collect every 'data' chunk of the request and answer on 'end'.",
+						repro,
+					});
+				}
+				if (answer.body !== body) {
+					let at = 0;
+					while (at < Math.min(body.length, answer.body.length) && body[at] === answer.body[at]) at++;
+					context.fail({
+						message: `POST /echo echoed ${answer.body.length} bytes of a ${SIZE}-byte body${answer.body.length === SIZE ? ', but not the same bytes' : ''}`,
+						expected: `the same ${SIZE} bytes back`,
+						actual: `${answer.body.length} bytes, identical up to byte ${at}`,
+						hint: "A big body arrives in many 'data' events (64 KiB or less each). Push every chunk into an array and answer with Buffer.concat(chunks) once 'end' fires.",
+						repro,
+					});
+				}
+				context.note(`1 MiB echoed in ${answer.ms} ms by child ${answer.pid}`);
+			},
+		},
+		{
+			id: 'fd-flat',
+			title: "The primary's open files stay flat over 1000 connections",
+			timeoutMs: 40_000,
+			async run(context) {
+				const COUNT = 1000;
+				const pid = context.primaryPid;
+				// Let the previous step's connections close before taking the baseline.
+				await delay(200);
+				const before = fdCount(pid) ?? 0;
+				const socketsBefore = socketInodes(pid).size;
+				context.waitingFor(`answers to ${COUNT} requests on fresh connections, 10 at a time`);
+				const answers = await context.http.burst({count: COUNT, concurrency: 10, timeoutMs: 5000, deadlineMs: 30_000, path: () => '/'});
+				const failed = answers.filter(answer => answer.status !== 200);
+				if (failed.length > 0 || answers.length < COUNT) {
+					context.fail({
+						message: `${failed.length + COUNT - answers.length} of ${COUNT} requests failed`,
+						expected: 'status 200',
+						actual: describeFailures(failed) || `only ${answers.length} requests were sent within 30 s`,
+						repro: context.curl('/'),
+					});
+				}
+				context.waitingFor(`the primary's fd count to settle back to ${before} (+2)`);
+				const settled = await pollUntil(() => ((fdCount(pid) ?? 0) <= before + 2 ? true : undefined), 3000, context);
+				const after = fdCount(pid) ?? 0;
+				if (!settled) {
+					const socketsAfter = socketInodes(pid).size;
+					context.fail({
+						message: `Your primary holds ${after - before} more open files after ${COUNT} connections (${before} before, ${after} after): it keeps a copy of the sockets it hands over`,
+						expected: `at most ${before + 2} open files in the primary`,
+						actual: `${after} open files, ${socketsAfter} of them sockets (${socketsBefore} before)`,
+						hint: "With child.send('socket', socket, {keepOpen: true}) both processes hold the socket, and the primary's copy stays open until it closes it itself. Leave keepOpen out (Node then closes the primary's copy once the child has it), or call socket.destroy() in the send() callback.",
+						repro: `ls /proc/<primary pid>/fd | wc -l; for i in $(seq 100); do curl -s -o /dev/null 'http://${context.host}:${context.port}/'; done; ls /proc/<primary pid>/fd | wc -l`,
+					});
+				}
+				context.note(`primary: ${before} open files before, ${after} after ${COUNT} connections`);
+			},
+		},
+		{
+			id: 'closed-socket',
+			title: 'Connections reset at once break nothing',
+			timeoutMs: 20_000,
+			async run(context) {
+				const RESETS = 50;
+				const kids = ipcChildren(context.primaryPid);
+				// An idle primary accepts a connection within microseconds, long before a
+				// client can reset it. Freeze it for a moment (as a GC pause or a burst of
+				// load would) so that the resets arrive first: it then accepts 50
+				// connections that are already dead.
+				context.waitingFor(`${RESETS} connections, opened and reset while your primary is paused (SIGSTOP)`);
+				process.kill(context.primaryPid, 'SIGSTOP');
+				try {
+					await pollUntil(() => (readProc(context.primaryPid)?.state === 'T' ? true : undefined), 1000, context);
+					await Promise.all(Array.from({length: RESETS}, () => openAndReset(context.host, context.port)));
+				} finally {
+					process.kill(context.primaryPid, 'SIGCONT');
+				}
+				// A handshake instead of a sleep: the primary takes connections in order, so once
+				// later requests are answered it has dealt with the reset ones.
+				context.waitingFor('answers to 30 normal requests after the resets');
+				const answers = await context.http.burst({count: 30, concurrency: 5, timeoutMs: 5000, path: () => '/'});
+				await delay(200);
+				const primaryDead = context.process.exitInfo !== undefined || !isAlive(context.primaryPid);
+				const dead = kids.filter(pid => !isAlive(pid));
+				if (primaryDead) {
+					const exit = context.process.exitInfo;
+					context.fail({
+						message: `Your primary died after ${RESETS} connections were opened and reset at once`,
+						expected: 'a primary that shrugs off connections the client has already reset',
+						actual: exit ? `it ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`}` : 'it is gone',
+						hint: 'A connection the client reset before your primary accepted it has no address any more: socket.remoteAddress is undefined. Check it before you use it, and drop such a socket with socket.destroy(). The error your program printed is below.',
+						repro: `kill -STOP <primary pid>; node -e "for(let i=0;i<50;i++){const s=require('net').connect(${context.port},'${context.host}',()=>s.resetAndDestroy())}"; kill -CONT <primary pid>`,
+					});
+				}
+				if (dead.length > 0) {
+					context.fail({
+						message: `${dead.length} of your children died after ${RESETS} connections were opened and reset at once`,
+						expected: 'every child still alive: a reset connection is an error on that one socket, not a reason to crash',
+						actual: `dead: ${list(dead)}; children now: ${list(ipcChildren(context.primaryPid))}`,
+						hint: "In the child, check the socket before using it (process.on('message', (msg, socket) => { if (!socket) return; ... })): it may arrive undefined, and a reset one has no remoteAddress. Never let an error on one socket throw.",
+						repro: `kill -STOP <primary pid>; node -e "for(let i=0;i<50;i++){const s=require('net').connect(${context.port},'${context.host}',()=>s.resetAndDestroy())}"; kill -CONT <primary pid>`,
+					});
+				}
+				const failed = answers.filter(answer => answer.status !== 200);
+				if (failed.length > 0) {
+					context.fail({
+						message: `${failed.length} of 30 normal requests failed after ${RESETS} connections were reset`,
+						expected: 'status 200 for every normal request',
+						actual: describeFailures(failed),
+						repro: context.curl('/'),
+					});
+				}
+			},
+		},
+		{
+			id: 'ip-hash',
+			title: 'STRATEGY=ip-hash: each client address sticks to one child',
+			// A restart, and children that may take seconds to start on a busy machine.
+			timeoutMs: 45_000,
+			async run(context) {
+				const previous = children(context);
+				await context.restart({STRATEGY: 'ip-hash'});
+				const kids = await freshChildren(context);
+				const PER_CLIENT = 5;
+				context.waitingFor(`${PER_CLIENT} requests from each of ${HASH_CLIENTS.length} client addresses`);
+				const byClient = await Promise.all(
+					HASH_CLIENTS.map(async address => {
+						const answers: Answer[] = [];
+						for (let index = 0; index < PER_CLIENT; index++) answers.push(await context.http.get('/', {localAddress: address, timeoutMs: 10_000}));
+						return {address, answers};
+					}),
+				);
+				const failed = byClient.flatMap(({answers}) => answers.filter(answer => answer.status !== 200));
+				if (failed.length > 0) {
+					context.fail({
+						message: `${failed.length} of ${HASH_CLIENTS.length * PER_CLIENT} requests failed with STRATEGY=ip-hash`,
+						expected: 'status 200',
+						actual: describeFailures(failed),
+						repro: `${context.runItYourself}   # then: curl --interface 127.0.3.4 -si 'http://${context.host}:${context.port}/'`,
+					});
+				}
+				const strangers = [...new Set(byClient.flatMap(({answers}) => answers.map(answer => answer.pid)).filter(pid => pid === undefined || !kids.includes(pid)))];
+				if (strangers.length > 0) {
+					context.fail({
+						message: 'With STRATEGY=ip-hash some answers name a pid that is not one of your children',
+						expected: `x-worker-pid is one of ${list(kids)}`,
+						actual: `x-worker-pid values: ${strangers.map(String).join(', ')}${strangers.some(pid => pid !== undefined && previous.includes(pid)) ? ' (children of the previous run)' : ''}`,
+					});
+				}
+				const unstable = byClient.filter(({answers}) => new Set(answers.map(answer => answer.pid)).size > 1);
+				if (unstable.length > 0) {
+					context.fail({
+						message: `With STRATEGY=ip-hash, ${unstable.length} of ${HASH_CLIENTS.length} clients were served by different children from one connection to the next: the choice does not follow the client's address`,
+						expected: `all ${PER_CLIENT} connections from one address go to the same child`,
+						actual: unstable
+							.slice(0, 3)
+							.map(({address, answers}) => `${address} -> ${answers.map(answer => answer.pid).join(', ')}`)
+							.join('\n'),
+						hint: 'Hash socket.remoteAddress only. The remote port changes with every connection, so anything that includes it (or a counter, or Math.random) moves the client around.',
+						repro: `for i in 1 2 3; do curl -s -o /dev/null -D - --interface 127.0.3.4 'http://${context.host}:${context.port}/' | grep -i x-worker-pid; done`,
+					});
+				}
+				const used = new Set(byClient.map(({answers}) => answers[0]!.pid));
+				const spread = new Map<number, number>();
+				for (const {answers} of byClient) spread.set(answers[0]!.pid!, (spread.get(answers[0]!.pid!) ?? 0) + 1);
+				if (used.size < 2) {
+					context.fail({
+						message: `With STRATEGY=ip-hash all ${HASH_CLIENTS.length} client addresses went to one child`,
+						expected: 'different addresses spread over at least 2 of your children',
+						actual: `clients per child: ${perChild(kids, spread)} (addresses ${HASH_CLIENTS.slice(0, 3).join(', ')}, …)`,
+						hint: 'Use every part of the address in the hash (e.g. FNV-1a over the string, or the sum of all four numbers), then take it modulo the number of children.',
+					});
+				}
+				const stale = previous.filter(pid => isAlive(pid));
+				context.note(`children after the restart: ${list(kids)} (the first run's ${list(previous)} ${stale.length > 0 ? `still alive: ${list(stale)}` : 'are gone'}); ${HASH_CLIENTS.length} clients per child: ${perChild(kids, spread)}`);
+			},
+		},
+		{
+			id: 'priority',
+			title: `STRATEGY=priority: ${PRIORITY_PREFIX}* always reaches the special child, nobody else does`,
+			timeoutMs: 45_000,
+			async run(context) {
+				await context.restart({STRATEGY: 'priority', PRIORITY_PREFIX});
+				const kids = await freshChildren(context);
+				const PER_CLIENT = 4;
+				const run = (addresses: string[]) =>
+					Promise.all(
+						addresses.map(async address => {
+							const answers: Answer[] = [];
+							for (let index = 0; index < PER_CLIENT; index++) answers.push(await context.http.get('/', {localAddress: address, timeoutMs: 10_000}));
+							return {address, answers};
+						}),
+					);
+				context.waitingFor(`${PER_CLIENT} requests from each of ${PRIORITY_CLIENTS.length} priority and ${NORMAL_CLIENTS.length} normal clients`);
+				const [priority, normal] = await Promise.all([run(PRIORITY_CLIENTS), run(NORMAL_CLIENTS)]);
+				const all = [...priority, ...normal].flatMap(({answers}) => answers);
+				const failed = all.filter(answer => answer.status !== 200);
+				if (failed.length > 0) {
+					context.fail({
+						message: `${failed.length} of ${all.length} requests failed with STRATEGY=priority`,
+						expected: 'status 200',
+						actual: describeFailures(failed),
+						repro: `${context.runItYourself}   # then: curl --interface 127.0.9.2 -si 'http://${context.host}:${context.port}/'`,
+					});
+				}
+				const priorityPids = new Map<number, number>();
+				for (const answer of priority.flatMap(({answers}) => answers)) priorityPids.set(answer.pid!, (priorityPids.get(answer.pid!) ?? 0) + 1);
+				const special = [...priorityPids.keys()][0]!;
+				if (priorityPids.size !== 1 || !kids.includes(special)) {
+					context.fail({
+						message: `Clients from ${PRIORITY_PREFIX}* were served by ${priorityPids.size} different processes instead of one special child`,
+						expected: `every connection from ${PRIORITY_CLIENTS.join(', ')} goes to the same child`,
+						actual: `answers per pid: ${[...priorityPids].map(([pid, count]) => `${pid}: ${count}`).join(', ')}`,
+						hint: `Compare socket.remoteAddress with process.env.PRIORITY_PREFIX (startsWith) and send every match to the one child you set aside as special. (If you listen on '::' instead of HOST, addresses come as '::ffff:127.0.9.2'.)`,
+						repro: `for i in 1 2 3; do curl -s -o /dev/null -D - --interface 127.0.9.2 'http://${context.host}:${context.port}/' | grep -i x-worker-pid; done`,
+					});
+				}
+				const intruders = normal.filter(({answers}) => answers.some(answer => answer.pid === special));
+				if (intruders.length > 0) {
+					context.fail({
+						message: `Clients outside ${PRIORITY_PREFIX}* reached the special child ${special}: it is meant for priority clients only`,
+						expected: `connections from ${NORMAL_CLIENTS.join(', ')} go to the other children, never to ${special}`,
+						actual: intruders
+							.slice(0, 3)
+							.map(({address, answers}) => `${address} -> ${answers.map(answer => answer.pid).join(', ')}`)
+							.join('\n'),
+						hint: 'Round-robin the other clients over the normal children only: leave the special one out of that list.',
+						repro: `for i in 1 2 3 4; do curl -s -o /dev/null -D - --interface 127.0.1.9 'http://${context.host}:${context.port}/' | grep -i x-worker-pid; done`,
+					});
+				}
+				const normalTally = countByPid(normal.flatMap(({answers}) => answers));
+				context.note(`special child ${special} served ${priorityPids.get(special)} priority connections; the others: ${perChild(kids.filter(pid => pid !== special), normalTally)}`);
+			},
+		},
+		{
+			id: 'drops-privileges',
+			title: 'Children started by a root primary do not run as root',
+			timeoutMs: 5000,
+			async run(context) {
+				if (process.getuid?.() !== 0) {
+					context.note('not run: the checker is not root, so neither is your program (run the checker as root to try it)');
+					return;
+				}
+				const kids = ipcChildren(context.primaryPid);
+				const rows = kids.map(pid => ({pid, creds: credentials(pid)}));
+				const table = rows.map(({pid, creds}) => (creds ? `child ${pid}: uid ${creds.uid.slice(0, 2).join('/')}, gid ${creds.gid.slice(0, 2).join('/')}, groups [${creds.groups.join(' ')}]` : `child ${pid}: gone`)).join('\n');
+				const asRoot = rows.filter(({creds}) => creds && (creds.uid[0] === 0 || creds.uid[1] === 0));
+				const repro = `grep -E 'Uid|Gid|Groups' /proc/<child pid>/status   # real, effective, saved, fs`;
+				if (asRoot.length > 0) {
+					context.fail({
+						message: `${asRoot.length} of your children still run as root (uid 0): a bug in request handling would hand root to whoever exploits it`,
+						expected: 'real and effective uid of every child not 0 (e.g. 65534, nobody)',
+						actual: table,
+						hint: "First thing in worker.ts, when process.getuid() === 0: process.setgroups([]), process.setgid('nogroup') (or 'nobody'), then process.setuid('nobody'). In that order: once the uid is no longer 0, setgid() is refused.",
+						repro,
+					});
+				}
+				const rootGroup = rows.filter(({creds}) => creds && (creds.gid[0] === 0 || creds.gid[1] === 0 || creds.groups.includes(0)));
+				if (rootGroup.length > 0) {
+					context.fail({
+						message: `${rootGroup.length} of your children gave up the root user but kept the root group (gid 0): they can still read and write whatever group root may`,
+						expected: 'no 0 among the real and effective gid and the supplementary groups',
+						actual: table,
+						hint: "setuid() changes only the user. Call process.setgroups([]) and process.setgid('nogroup') before process.setuid('nobody').",
+						repro,
+					});
+				}
+				context.note(table.replace(/\n/g, '; '));
+			},
+		},
+		{
+			id: 'sigterm',
+			title: 'SIGTERM stops the whole tree within 3 s',
+			timeoutMs: 6000,
+			async run(context) {
+				const tree = [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)];
+				context.waitingFor(`pids ${list(tree)} to exit after SIGTERM`);
+				process.kill(context.primaryPid, 'SIGTERM');
+				const gone = await pollUntil(() => (tree.every(pid => !isAlive(pid)) ? true : undefined), 3000, context);
+				if (!gone) {
+					const left = tree.filter(pid => isAlive(pid));
+					const primaryLeft = left.includes(context.primaryPid);
+					context.fail({
+						message: primaryLeft ? 'The primary was still running 3 s after SIGTERM' : `The primary exited but left ${left.length} processes running: orphans`,
+						expected: 'the primary and all of its children gone within 3 s of SIGTERM',
+						actual: `still running: ${left.map(pid => `${pid} (${readProc(pid)?.comm ?? '?'}, parent ${readProc(pid)?.ppid ?? '?'})`).join(', ')}`,
+						hint: primaryLeft
+							? 'Handle SIGTERM in the primary: stop accepting, kill the children, exit. Do not wait for server.close() to call back: with sockets handed to children it waits for them.'
+							: 'A forked child keeps running when its parent dies if anything (a timer, a connection) keeps it busy. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
+						repro: `kill -TERM <primary pid>; sleep 3; ps -o pid,ppid,cmd -p ${tree.join(',')}`,
+					});
+				}
+			},
+		},
+	],
+};
