@@ -75,6 +75,8 @@ export class TrafficClient {
 	constructor(
 		readonly baseUrl: string,
 		private readonly onTally?: (tally: TrafficTally) => void,
+		/** At most this many connections per source address (default 256): caps a keep-alive pool. */
+		private readonly options: {connections?: number} = {},
 	) {}
 
 	/** Start a fresh tally (a new burst shown in the UI). */
@@ -87,7 +89,7 @@ export class TrafficClient {
 		let agent = this.agents.get(localAddress);
 		if (!agent) {
 			// undici takes the source address as a client option, not a connect option.
-			agent = new Agent({connections: 256, pipelining: 1, ...(localAddress ? {localAddress} : {})});
+			agent = new Agent({connections: this.options.connections ?? 256, pipelining: 1, ...(localAddress ? {localAddress} : {})});
 			this.agents.set(localAddress, agent);
 		}
 		return agent;

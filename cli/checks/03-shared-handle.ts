@@ -1,0 +1,674 @@
+import {readdirSync, readFileSync, readlinkSync} from 'node:fs';
+import http from 'node:http';
+import {childrenOf, countTcpStates, descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
+import {countByPid, type Answer} from '../harness/traffic.js';
+import {busyNote, describeFailures, ipcChildren, list, pollUntil, startsStep} from './common.js';
+import type {LabCheck, StepContext} from './step.js';
+
+/** Not the lesson's default (2), so a hard-coded count fails. */
+const WORKERS = 3;
+/** How long a probe waits for its answer: a hung connection costs this much. */
+const PROBE_TIMEOUT_MS = 2000;
+/** Allowed fd growth per process over the burst (a lazily opened log file, a DNS socket…). */
+const FD_SLACK = 2;
+
+function children(context: StepContext): number[] {
+	return context.memo.get('children') as number[];
+}
+
+/** The primary and everything below it: the only processes whose fd tables are scanned. */
+function treePids(context: StepContext): number[] {
+	return [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)];
+}
+
+/** One line per problem, at most a few examples each, so messages stay readable. */
+function examples<T>(items: T[], show: (item: T) => string, max = 3): string {
+	const shown = items.slice(0, max).map(show);
+	if (items.length > max) shown.push(`… and ${items.length - max} more`);
+	return shown.join('\n');
+}
+
+/** "4101: 20, 4102: 19" in the order of `pids`, zeros included. */
+function perPid(pids: number[], counts: Map<number, number>): string {
+	return pids.map(pid => `${pid}: ${counts.get(pid) ?? 0}`).join(', ');
+}
+
+/** One connection the checker opened, answered or not, and who held its server side. */
+type Probe = {
+	status: number;
+	/** x-worker-pid, when numeric. */
+	pid?: number;
+	/** Why there was no answer. */
+	error?: string;
+	hung: boolean;
+	/** Pids (of the learner's tree) holding the server side of this connection, read from /proc. */
+	owners: number[];
+};
+
+/**
+Open `size` fresh connections at once, one GET each, and keep them all open
+until every one has answered or `timeoutMs` has passed. Then read
+/proc/net/tcp once and the fd tables of the learner's processes once, to see
+which process holds the server side of each connection, answered or hung, and
+only then close them. One read of /proc per batch rather than per connection
+(probeOwner's way) matters: on a busy machine /proc/net/tcp has thousands of
+TIME_WAIT rows and one read can take 100 ms or more.
+*/
+async function probeBatch(context: StepContext, size: number, timeoutMs: number): Promise<Probe[]> {
+	const pids = treePids(context);
+	const agents: http.Agent[] = [];
+	const requests: http.ClientRequest[] = [];
+	type Pending = {clientPort?: number; status: number; pid?: number; error?: string; done: boolean};
+	const pending: Pending[] = [];
+	await Promise.all(
+		Array.from({length: size}, () => {
+			const agent = new http.Agent({keepAlive: true, maxSockets: 1});
+			agents.push(agent);
+			const item: Pending = {status: 0, done: false};
+			pending.push(item);
+			return new Promise<void>(resolve => {
+				const finish = () => {
+					clearTimeout(timer);
+					resolve();
+				};
+				const request = http.get({host: context.host, port: context.port, path: '/', agent}, response => {
+					const header = response.headers['x-worker-pid'];
+					response.resume();
+					response.on('end', () => {
+						item.status = response.statusCode ?? 0;
+						item.pid = typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
+						item.done = true;
+						finish();
+					});
+				});
+				requests.push(request);
+				request.on('socket', socket => socket.on('connect', () => (item.clientPort = socket.localPort)));
+				request.on('error', error => {
+					if (item.done) return;
+					item.error = (error as NodeJS.ErrnoException).code ?? error.message;
+					item.done = true;
+					finish();
+				});
+				// Not destroyed yet: a hung connection is looked up in /proc too.
+				const timer = setTimeout(finish, timeoutMs);
+			});
+		}),
+	);
+	const rows = tcpRows().filter(row => row.localPort === context.port && row.state !== 'LISTEN' && row.inode !== 0);
+	const fds = pids.map(pid => ({pid, inodes: socketInodes(pid)}));
+	const probes = pending.map(item => {
+		const inodes = rows.filter(row => row.remotePort === item.clientPort).map(row => row.inode);
+		const owners = fds.filter(({inodes: held}) => inodes.some(inode => held.has(inode))).map(({pid}) => pid);
+		const hung = !item.done;
+		return {status: item.status, pid: item.pid, error: hung ? `no answer within ${timeoutMs} ms` : item.error, hung, owners};
+	});
+	for (const request of requests) request.destroy();
+	for (const agent of agents) agent.destroy();
+	return probes;
+}
+
+/** Batches of probeBatch until `count` connections, stopping early once `stopAfterHangs` have hung. */
+async function probeMany(context: StepContext, options: {count: number; batch: number; stopAfterHangs: number}): Promise<Probe[]> {
+	const probes: Probe[] = [];
+	while (probes.length < options.count && probes.filter(probe => probe.hung).length < options.stopAfterHangs && !context.signal.aborted) {
+		probes.push(...(await probeBatch(context, Math.min(options.batch, options.count - probes.length), PROBE_TIMEOUT_MS)));
+	}
+	return probes;
+}
+
+/**
+Whether pid's event loop watches the socket with this inode for incoming
+connections: some epoll instance of pid (an anon_inode:[eventpoll] fd) lists it,
+with EPOLLIN, in /proc/<pid>/fdinfo/<fd>. A process that holds the listening
+socket but never polls it (a handle kept only to be sent) does not; one whose
+server still listens on it does, and accepts connections whenever it wins the
+race for them.
+*/
+function pollsSocket(pid: number, inode: number): {fd: number; epollFd: number} | undefined {
+	const EPOLLIN = 0x1;
+	let fds: string[];
+	try {
+		fds = readdirSync(`/proc/${pid}/fd`);
+	} catch {
+		return undefined;
+	}
+	const link = (fd: string) => {
+		try {
+			return readlinkSync(`/proc/${pid}/fd/${fd}`);
+		} catch {
+			return '';
+		}
+	};
+	for (const epollFd of fds.filter(fd => link(fd) === 'anon_inode:[eventpoll]')) {
+		let info: string;
+		try {
+			info = readFileSync(`/proc/${pid}/fdinfo/${epollFd}`, 'utf8');
+		} catch {
+			continue;
+		}
+		// tfd:       26 events:       19 data:               1a  pos:0 ino:144864 sdev:9
+		for (const line of info.split('\n')) {
+			const watch = /^tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)/.exec(line);
+			if (!watch) continue;
+			const ino = /\bino:([0-9a-f]+)/.exec(line)?.[1];
+			// Older kernels print no ino: resolve the watched fd instead.
+			const target = ino === undefined ? Number(/socket:\[(\d+)\]/.exec(link(watch[1]!))?.[1]) : Number.parseInt(ino, 16);
+			if (target === inode && (Number.parseInt(watch[2]!, 16) & EPOLLIN) !== 0) return {fd: Number(watch[1]), epollFd: Number(epollFd)};
+		}
+	}
+	return undefined;
+}
+
+/** "127.0.0.1:41234 (pid 4102)" for every TCP socket the given pids listen on, other than port. */
+function otherListeners(pids: number[], port: number): string[] {
+	const found: string[] = [];
+	const listening = tcpRows().filter(row => row.state === 'LISTEN' && row.localPort !== port && row.inode !== 0);
+	for (const pid of pids) {
+		const inodes = socketInodes(pid);
+		for (const row of listening) if (inodes.has(row.inode)) found.push(`${row.localAddress}:${row.localPort} (pid ${pid})`);
+	}
+	return found;
+}
+
+/**
+Read the fd counts of pids (and `extra`, e.g. the number of connections in
+CLOSE_WAIT) every 20 ms until nothing has changed for `quietMs`, or `done` says
+the counts are where they should be, or the deadline passes: settling by
+bounded polling rather than by a fixed sleep.
+*/
+async function settledFdCounts(
+	pids: number[],
+	options: {done?: (counts: Map<number, number>) => boolean; quietMs: number; deadlineMs: number; extra?: () => number},
+	context: StepContext,
+): Promise<Map<number, number>> {
+	const {done = () => false, quietMs, deadlineMs, extra = () => 0} = options;
+	const read = () => new Map(pids.map(pid => [pid, fdCount(pid) ?? 0]));
+	const signature = (counts: Map<number, number>) => `${[...counts.values()].join(',')}/${extra()}`;
+	let last = read();
+	let lastSignature = signature(last);
+	let changedAt = Date.now();
+	const settled = await pollUntil(
+		() => {
+			const now = read();
+			const nowSignature = signature(now);
+			if (nowSignature !== lastSignature) changedAt = Date.now();
+			last = now;
+			lastSignature = nowSignature;
+			return done(now) || Date.now() - changedAt >= quietMs ? now : undefined;
+		},
+		deadlineMs,
+		context,
+	);
+	return settled ?? last;
+}
+
+export const sharedHandleCheck: LabCheck = {
+	lab: '03-shared-handle',
+	env: () => ({WORKERS: String(WORKERS)}),
+	steps: [
+		startsStep(),
+		{
+			id: 'answers',
+			title: 'Answers GET / with 200 and x-worker-pid',
+			timeoutMs: 30_000,
+			async run(context) {
+				// A connection that hangs is not judged here: the steps below say who
+				// accepted it. This step wants one answer, trying a new connection each
+				// time, so that a primary that steals some connections fails later,
+				// with a message that names it.
+				const ATTEMPTS = 15;
+				const ATTEMPT_TIMEOUT_MS = 1500;
+				const cpuBefore = readProc(context.primaryPid)?.cpuMs ?? 0;
+				const started = Date.now();
+				const hung: Answer[] = [];
+				let answer: Answer | undefined;
+				for (let attempt = 1; attempt <= ATTEMPTS && !context.signal.aborted; attempt++) {
+					context.waitingFor(`an answer to GET / (attempt ${attempt} of ${ATTEMPTS}, each on a new connection)`);
+					const got = await context.http.get('/', {timeoutMs: ATTEMPT_TIMEOUT_MS});
+					if (got.status === 0 && (got.error ?? '').startsWith('no answer')) {
+						hung.push(got);
+						continue;
+					}
+					answer = got;
+					break;
+				}
+				const repro = context.curl('/');
+				if (!answer || answer.status === 0) {
+					return context.fail({
+						message: answer ? `GET / failed: ${answer.error}` : `GET / got no answer on any of ${ATTEMPTS} connections`,
+						expected: '200 with an x-worker-pid header, from one of your children',
+						actual: [answer ? answer.error : `${hung.length} × no answer within ${ATTEMPT_TIMEOUT_MS} ms`, busyNote(context.primaryPid, cpuBefore, Date.now() - started)].filter(Boolean).join('\n'),
+						hint: 'Something accepts connections but never answers. Does each child receive the server and call listen() on it? A server sent before listen() has finished arrives without a handle, and one sent before the child has a "message" listener starts accepting with nobody to answer.',
+						repro,
+					});
+				}
+				if (answer.status !== 200) {
+					context.fail({
+						message: `GET / answered ${answer.status}, not 200`,
+						expected: '200 with an x-worker-pid header',
+						actual: `status ${answer.status}, body ${JSON.stringify(answer.body.slice(0, 200))}`,
+						repro,
+					});
+				}
+				if (answer.pid === undefined) {
+					context.fail({
+						message: 'The answer has no numeric x-worker-pid header',
+						expected: 'x-worker-pid: <pid of the process that answered>',
+						actual: answer.headers['x-worker-pid'] === undefined ? `no x-worker-pid header (headers: ${Object.keys(answer.headers).join(', ')})` : `x-worker-pid: ${answer.headers['x-worker-pid']}`,
+						hint: "Set it in the child's request handler: res.setHeader('x-worker-pid', String(process.pid)).",
+						repro,
+					});
+				}
+				if (hung.length > 0) context.note(`${hung.length} connection(s) got no answer before this one; the next steps look at who accepted such connections`);
+			},
+		},
+		{
+			id: 'children',
+			title: `Forks WORKERS (${WORKERS}) children with an IPC channel`,
+			timeoutMs: 8000,
+			async run(context) {
+				// Children may still be starting (each loads the TypeScript loader); wait, bounded.
+				const settled = await pollUntil(() => {
+					const pids = ipcChildren(context.primaryPid);
+					return pids.length >= WORKERS ? pids : undefined;
+				}, 5000, context);
+				const pids = settled ?? ipcChildren(context.primaryPid);
+				const repro = `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`;
+				if (pids.length === 0) {
+					context.fail({
+						message: 'Your primary has no child processes with an IPC channel',
+						expected: `${WORKERS} children started with child_process.fork() (they have NODE_CHANNEL_FD in /proc/<pid>/environ)`,
+						actual: (() => {
+							const plain = childrenOf(context.primaryPid).filter(child => child.comm !== 'esbuild');
+							return plain.length > 0 ? `child processes without an IPC channel: ${list(plain.map(child => child.pid))} (started with spawn or exec rather than fork?)` : 'no child processes at all: whoever answers GET /, it is not a child of your primary';
+						})(),
+						hint: 'fork() worker.ts WORKERS times from main.ts, and send each child the listening server: child.send("server", server).',
+						repro,
+					});
+				}
+				if (pids.length !== WORKERS) {
+					context.fail({
+						message: `WORKERS=${WORKERS} but your primary has ${pids.length} IPC children`,
+						expected: `${WORKERS} children, as many as process.env.WORKERS says`,
+						actual: `${pids.length}: ${list(pids)}`,
+						hint: 'Read the count from process.env.WORKERS (a string: convert it with Number()) instead of hard-coding it.',
+						repro,
+					});
+				}
+				context.memo.set('children', pids);
+			},
+		},
+		{
+			id: 'one-listen-socket',
+			title: 'One listening socket on PORT, held by every child',
+			timeoutMs: 8000,
+			async run(context) {
+				const kids = children(context);
+				const tree = [context.primaryPid, ...kids];
+				context.waitingFor(`every child to hold the listening socket of port ${context.port}`);
+				// A child that has just started may not have received the socket yet.
+				await pollUntil(() => {
+					const inodes = listenInodes(context.port);
+					return inodes.length === 1 && kids.every(pid => socketInodes(pid).has(inodes[0]!)) ? true : undefined;
+				}, 5000, context);
+				const inodes = listenInodes(context.port);
+				const repro = `ss -tlnp 'sport = :${context.port}'   # one LISTEN line; users: lists every process holding it`;
+				if (inodes.length === 0) {
+					context.fail({
+						message: `Nothing listens on port ${context.port} any more`,
+						expected: `one listening socket on port ${context.port}`,
+						actual: 'no LISTEN socket on that port in /proc/net/tcp',
+						hint: 'Did every holder of the socket close it? The children must keep the server they were sent.',
+						repro,
+					});
+				}
+				if (inodes.length > 1) {
+					context.fail({
+						message: `There are ${inodes.length} separate listening sockets on port ${context.port}, not one shared socket`,
+						expected: `one listening socket (one inode) that the primary opened and sent to every child`,
+						actual: inodes.map(inode => `socket inode ${inode} held by ${list(holdersOf(inode, tree))}`).join('\n'),
+						hint: 'Each process opened its own socket (reusePort, or listen() in every child). In this lab the primary listens once and sends that server to each child with child.send("server", server); the children listen on what they receive.',
+						repro,
+					});
+				}
+				const inode = inodes[0]!;
+				const holders = holdersOf(inode, tree);
+				const missing = kids.filter(pid => !holders.includes(pid));
+				if (missing.length > 0) {
+					const elsewhere = otherListeners(kids, context.port);
+					const onlyPrimary = holders.length === 1 && holders[0] === context.primaryPid;
+					context.fail({
+						message: onlyPrimary
+							? `Only your primary holds the listening socket of port ${context.port}: it is not shared with the children`
+							: `The listening socket of port ${context.port} is not shared with every child: ${missing.length} of ${kids.length} do not hold it`,
+						expected: `the socket (inode ${inode}) in the fd table of every child: ${list(kids)}`,
+						actual: [
+							`held by: ${list(holders)}${holders.includes(context.primaryPid) ? ` (${context.primaryPid} is your primary)` : ''}`,
+							`not held by: ${list(missing)}`,
+							elsewhere.length > 0 ? `your children listen on their own ports instead: ${elsewhere.join(', ')}` : '',
+						]
+							.filter(Boolean)
+							.join('\n'),
+						hint: elsewhere.length > 0
+							? 'Children with their own ports behind a primary that forwards requests is a proxy (lab 02), not a shared socket. Send the listening server itself: child.send("server", server), and in the child server.listen(handle).'
+							: 'Send the server to every child once it is listening (inside the listen callback), and have each child listen on the handle it receives. (A primary that accepts every connection and passes it on, as the cluster module does by default or as lab 04 does on purpose, also keeps the socket to itself.)',
+						repro,
+					});
+				}
+				context.memo.set('inode', inode);
+			},
+		},
+		{
+			id: 'primary-serves-nothing',
+			title: "The primary accepts no connections: every one is a child's",
+			timeoutMs: 25_000,
+			async run(context) {
+				const COUNT = 60;
+				const primary = context.primaryPid;
+				const kids = children(context);
+				context.waitingFor(`${COUNT} fresh connections, 8 at a time, each looked up in /proc`);
+				const probes = await probeMany(context, {count: COUNT, batch: 8, stopAfterHangs: 5});
+				const hung = probes.filter(probe => probe.hung);
+				const byPrimary = probes.filter(probe => probe.owners.includes(primary));
+				const repro = `for i in $(seq 20); do curl -s -m 2 -o /dev/null -w '%{http_code}\\n' ${context.baseUrl}/; done | sort | uniq -c   # 000 = no answer`;
+				const ownerCounts = countByOwner(probes);
+				const owned = `accepted by: primary ${primary}: ${ownerCounts.get(primary) ?? 0}; children ${perPid(kids, ownerCounts)}`;
+				const inode = context.memo.get('inode') as number;
+				const polling = pollsSocket(primary, inode);
+				if (byPrimary.length > 0 || polling) {
+					const silent = byPrimary.filter(probe => probe.hung).length;
+					context.fail({
+						message:
+							silent > 0 || byPrimary.length === 0
+								? `${silent > 0 ? `${silent} of ${probes.length} connections hung: ` : ''}your primary still accepts connections on the shared socket, and nobody answers them`
+								: `${byPrimary.length} of ${probes.length} connections were accepted by your primary (pid ${primary}), not by a child`,
+						expected: 'every connection accepted and answered by a child; the primary stops accepting once the children have the socket',
+						actual: [
+							`${byPrimary.length} of ${probes.length} sampled connections were held by your primary (pid ${primary}); ${silent} of them got no answer within ${PROBE_TIMEOUT_MS} ms`,
+							owned,
+							polling
+								? `your primary's event loop still watches the listening socket (fd ${polling.fd}, inode ${inode}) for connections: see /proc/${primary}/fdinfo/${polling.epollFd}, so it takes some of them${byPrimary.length === 0 ? ' (none in this sample, by chance)' : ''}`
+								: '',
+						]
+							.filter(Boolean)
+							.join('\n'),
+						hint:
+							silent > 0 || byPrimary.length === 0
+								? "A primary that keeps its copy of the listening socket open accepts connections too: its event loop is idle, so it wins some of them, and with no handler they hang. Close the primary's copy once every child has its own (server.close() after the send callbacks), or send a socket that is bound but not listening (see the lesson)."
+								: 'The primary must not serve on the shared socket, even correctly: close its copy once the children have theirs.',
+						repro,
+					});
+				}
+				if (hung.length > 0) {
+					const nobody = hung.filter(probe => probe.owners.length === 0).length;
+					context.fail({
+						message: `${hung.length} of ${probes.length} connections got no answer within ${PROBE_TIMEOUT_MS} ms`,
+						expected: 'every connection answered by a child',
+						actual: [
+							`held by a child but never answered: ${hung.length - nobody}`,
+							nobody > 0 ? `not accepted by any process (still waiting in the listen queue): ${nobody}` : '',
+							owned,
+						]
+							.filter(Boolean)
+							.join('\n'),
+						hint: 'Every process that holds the listening socket must accept on it with a working HTTP server: a net.Server with no handler accepts connections and never answers them.',
+						repro,
+					});
+				}
+				const broken = probes.filter(probe => probe.status !== 200);
+				if (broken.length > 0) {
+					context.fail({
+						message: `${broken.length} of ${probes.length} connections failed`,
+						expected: 'every connection answered 200 by a child',
+						actual: `${describeProbes(broken)}\n${owned}`,
+						repro,
+					});
+				}
+				context.note(`${probes.length} connections ${owned}`);
+			},
+		},
+		{
+			id: 'spread',
+			title: 'Fresh connections reach more than one child',
+			timeoutMs: 20_000,
+			async run(context) {
+				const COUNT = 300;
+				const kids = children(context);
+				context.waitingFor(`answers to ${COUNT} requests, each on a new connection, 8 at a time`);
+				const answers = await context.http.burst({count: COUNT, concurrency: 8, timeoutMs: 5000, path: () => '/'});
+				const failed = answers.filter(answer => answer.status !== 200);
+				if (failed.length > 0) {
+					context.fail({
+						message: `${failed.length} of ${answers.length} requests failed`,
+						expected: 'status 200 for every request',
+						actual: describeFailures(failed),
+						repro: context.curl('/'),
+					});
+				}
+				const tally = countByPid(answers);
+				const answering = kids.filter(pid => tally.has(pid));
+				const strangers = [...tally.keys()].filter(pid => !kids.includes(pid));
+				if (answering.length < 2) {
+					context.fail({
+						message: answering.length === 1 ? `Only one child (pid ${answering[0]}) answered ${COUNT} fresh connections: the others never accept` : `None of your children answered: x-worker-pid never names one of them`,
+						expected: 'at least 2 of your children answer (the kernel spreads new connections among the processes that accept on the socket; it need not be even)',
+						actual: [`answers per child: ${perPid(kids, tally)}`, strangers.length > 0 ? `other x-worker-pid values: ${strangers.join(', ')}` : ''].filter(Boolean).join('\n'),
+						hint: 'Every child must call listen() on the handle it receives, as soon as it receives it. A child that only holds the socket never accepts from it.',
+						repro: `npx node-cluster-lab load ${context.baseUrl}/ --requests 300`,
+					});
+				}
+				context.memo.set('tally', tally);
+				context.note(`${COUNT} fresh connections: ${perPid(kids, tally)}`);
+			},
+		},
+		{
+			id: 'honest-pids',
+			title: 'x-worker-pid names the process that really holds the connection',
+			timeoutMs: 20_000,
+			async run(context) {
+				const COUNT = 40;
+				context.waitingFor(`${COUNT} fresh connections, 8 at a time, each looked up in /proc`);
+				const probes = await probeMany(context, {count: COUNT, batch: 8, stopAfterHangs: 3});
+				const failed = probes.filter(probe => probe.status !== 200);
+				if (failed.length > 0) {
+					context.fail({message: `${failed.length} of ${probes.length} requests failed`, expected: 'status 200', actual: describeProbes(failed), repro: context.curl('/')});
+				}
+				const seen = probes.filter(probe => probe.owners.length > 0);
+				if (seen.length < COUNT / 2) {
+					context.fail({
+						message: `The server closed ${COUNT - seen.length} of ${COUNT} connections before the checker could see who held them`,
+						expected: 'connections stay open until the client closes them (HTTP keep-alive, the default in node:http)',
+						actual: `owner found for ${seen.length} of ${COUNT}`,
+						hint: 'Do not send "connection: close" or destroy the socket after answering: the checker looks each connection up in /proc after its answer.',
+						repro: context.curl('/'),
+					});
+				}
+				const lies = seen.filter(probe => probe.owners.length !== 1 || probe.owners[0] !== probe.pid);
+				if (lies.length > 0) {
+					context.fail({
+						message: `${lies.length} of ${seen.length} answers name a pid in x-worker-pid that did not serve the connection`,
+						expected: 'x-worker-pid is the pid of the process holding the connection (read from /proc/net/tcp and /proc/<pid>/fd)',
+						actual: examples(lies, probe => `x-worker-pid: ${probe.pid ?? 'none'}, but the connection was held by ${list(probe.owners)}`),
+						hint: 'Each child answers with its own process.pid. Do not write a pid you were told about, computed, or relayed from another process.',
+						repro: `curl -sv ${context.baseUrl}/ 2>&1 | grep -iE 'local port|x-worker-pid'   # then: ss -tnp 'sport = :${context.port}'`,
+					});
+				}
+				context.note(`${seen.length} connections: x-worker-pid matched /proc every time`);
+			},
+		},
+		{
+			id: 'no-fd-growth',
+			title: 'No file descriptors leak over 500 requests',
+			timeoutMs: 25_000,
+			async run(context) {
+				const COUNT = 500;
+				const pids = [context.primaryPid, ...ipcChildren(context.primaryPid)];
+				const name = (pid: number) => (pid === context.primaryPid ? `primary ${pid}` : `child ${pid}`);
+				context.waitingFor('the fd counts of your processes to settle');
+				const before = await settledFdCounts(pids, {quietMs: 100, deadlineMs: 3000}, context);
+				context.waitingFor(`answers to ${COUNT} requests, each on a new connection`);
+				const answers = await context.http.burst({count: COUNT, concurrency: 8, timeoutMs: 5000, path: () => '/'});
+				const failed = answers.filter(answer => answer.status !== 200);
+				if (failed.length > 0) {
+					context.fail({message: `${failed.length} of ${answers.length} requests failed`, expected: 'status 200', actual: describeFailures(failed), repro: context.curl('/')});
+				}
+				// Closing is asynchronous on both sides: poll until the counts are back, or
+				// until neither they nor the number of half-closed connections has moved
+				// for half a second (a busy machine may take that long to close a socket).
+				context.waitingFor('the fd counts to settle after the burst');
+				const closeWait = () => countTcpStates(context.port).CLOSE_WAIT ?? 0;
+				const back = (counts: Map<number, number>) => pids.every(pid => counts.get(pid)! - before.get(pid)! <= FD_SLACK) && closeWait() === 0;
+				const after = await settledFdCounts(pids, {done: back, quietMs: 500, deadlineMs: 5000, extra: closeWait}, context);
+				const grown = pids.filter(pid => after.get(pid)! - before.get(pid)! > FD_SLACK && isAlive(pid));
+				const stuck = tcpRows().filter(row => row.localPort === context.port && row.state === 'CLOSE_WAIT');
+				const stuckBy = new Map<number, number>();
+				for (const row of stuck) for (const pid of holdersOf(row.inode, pids)) stuckBy.set(pid, (stuckBy.get(pid) ?? 0) + 1);
+				const stuckLine = stuck.length > 0 ? `${stuck.length} connection(s) on port ${context.port} in CLOSE_WAIT${stuckBy.size > 0 ? `, held by ${[...stuckBy].map(([pid, count]) => `${name(pid)}: ${count}`).join(', ')}` : ''}` : '';
+				const table = pids.map(pid => `${name(pid)}: ${before.get(pid)} → ${after.get(pid)} fds`).join('\n');
+				const repro = `ls /proc/<pid>/fd | wc -l   # before and after: npx node-cluster-lab load ${context.baseUrl}/ --requests 500\nss -tanp state close-wait 'sport = :${context.port}'`;
+				if (grown.length > 0) {
+					const worst = grown.reduce((a, b) => (after.get(b)! - before.get(b)! > after.get(a)! - before.get(a)! ? b : a));
+					context.fail({
+						message: `File descriptors leak: ${name(worst)} went from ${before.get(worst)} to ${after.get(worst)} fds over ${COUNT} requests`,
+						expected: `each process ends with at most ${FD_SLACK} more fds than it started with, once the connections are closed`,
+						actual: [table, stuckLine].filter(Boolean).join('\n'),
+						hint: stuck.length > 0
+							? 'Something keeps connections open after answering. Let node:http own the socket (res.end()), or end and destroy the sockets you handle yourself.'
+							: 'Something opened for each request is never closed: a file or log stream, a socket, a handle received over IPC. ls -l /proc/<pid>/fd shows what they are.',
+						repro,
+					});
+				}
+				if (stuck.length > 0) {
+					context.fail({
+						message: `${stuck.length} connection(s) on port ${context.port} are stuck in CLOSE_WAIT: the client closed them, your program never did`,
+						expected: 'no connection in CLOSE_WAIT once the burst is over',
+						actual: [stuckLine, table].join('\n'),
+						hint: "A connection that no code reads is never closed. Did a server accept connections before your code was ready for them? The server a child receives is already listening: if it arrives before the child's 'message' listener exists (the child is still loading), it accepts with no handler. Have each child ask for the socket ('ready') once its listener is in place. Sockets you take over yourself must be ended too.",
+						repro,
+					});
+				}
+				context.note(table.replace(/\n/g, '; '));
+			},
+		},
+		{
+			id: 'child-killed',
+			title: 'The other children keep serving when one is SIGKILLed',
+			timeoutMs: 15_000,
+			async run(context) {
+				const LOAD_MS = 3000;
+				const KILL_AT_MS = 1000;
+				const kids = ipcChildren(context.primaryPid);
+				const tally = (context.memo.get('tally') as Map<number, number> | undefined) ?? new Map<number, number>();
+				// The child that took the most connections: its death matters most.
+				const victim = [...kids].sort((a, b) => (tally.get(b) ?? 0) - (tally.get(a) ?? 0))[0]!;
+				const survivors = kids.filter(pid => pid !== victim);
+				type Sent = {answer: Answer; afterKill: boolean};
+				const sent: Sent[] = [];
+				let killed = false;
+				const started = Date.now();
+				context.waitingFor(`${LOAD_MS / 1000} s of requests on new connections, 2 at a time, while child ${victim} is SIGKILLed`);
+				const lane = async () => {
+					// Bounded in time and in count.
+					for (let i = 0; i < 5000 && Date.now() - started < LOAD_MS && !context.signal.aborted; i++) {
+						const afterKill = killed;
+						const answer = await context.http.get('/', {timeoutMs: PROBE_TIMEOUT_MS});
+						sent.push({answer, afterKill});
+					}
+				};
+				const killer = (async () => {
+					await new Promise(resolve => setTimeout(resolve, KILL_AT_MS));
+					process.kill(victim, 'SIGKILL');
+					killed = true;
+				})();
+				await Promise.all([lane(), lane(), killer]);
+				const before = sent.filter(item => !item.afterKill).map(item => item.answer);
+				const after = sent.filter(item => item.afterKill).map(item => item.answer);
+				const lostInFlight = before.filter(answer => answer.status !== 200);
+				const failedAfter = after.filter(answer => answer.status !== 200);
+				const primaryAlive = isAlive(context.primaryPid);
+				const deadSurvivors = survivors.filter(pid => !isAlive(pid));
+				const afterTally = countByPid(after.filter(answer => answer.status === 200));
+				const repro = `npx node-cluster-lab load ${context.baseUrl}/ --requests 20000 --connections 2 &  sleep 1; kill -9 <one child pid>; wait`;
+				if (!primaryAlive) {
+					context.fail({
+						message: `Your primary exited when child ${victim} was killed, and took the other children with it`,
+						expected: `the primary and children ${list(survivors)} keep running`,
+						actual: [`${failedAfter.length} of ${after.length} requests sent after the kill failed (${describeFailures(failedAfter) || 'none'})`, deadSurvivors.length > 0 ? `children gone as well: ${list(deadSurvivors)}` : ''].filter(Boolean).join('\n'),
+						hint: 'In child.on("exit"), log the death and carry on: the other children still hold the socket. Do not exit the primary, and give every child an "error" listener.',
+						repro,
+					});
+				}
+				if (after.length === 0) {
+					context.fail({
+						message: `No request completed after child ${victim} was killed`,
+						expected: 'requests keep being answered by the other children',
+						actual: `${before.length} requests before the kill, none after it within ${LOAD_MS / 1000} s`,
+						repro,
+					});
+				}
+				if (failedAfter.length > 0) {
+					context.fail({
+						message: `${failedAfter.length} of ${after.length} requests sent after child ${victim} was killed failed: the other children did not keep serving`,
+						expected: `children ${list(survivors)} answer every request sent after the kill`,
+						actual: [describeFailures(failedAfter), deadSurvivors.length > 0 ? `children gone as well: ${list(deadSurvivors)}` : `children still alive: ${list(survivors.filter(isAlive))}`].join('\n'),
+						hint: 'The other children share the same socket and need nothing from the dead one. Do not stop or kill the others when one dies.',
+						repro,
+					});
+				}
+				const strangers = [...afterTally.keys()].filter(pid => pid === victim);
+				if (strangers.length > 0) {
+					context.fail({
+						message: `Answers after the kill still name the dead child ${victim} in x-worker-pid`,
+						expected: `x-worker-pid from the living children: ${list(survivors)}`,
+						actual: `answers per pid after the kill: ${[...afterTally].map(([pid, count]) => `${pid}: ${count}`).join(', ')}`,
+						repro,
+					});
+				}
+				context.memo.set('children', ipcChildren(context.primaryPid));
+				context.note(`killed ${victim} after ${before.length} requests; ${lostInFlight.length} in flight on it failed (${describeFailures(lostInFlight) || 'none'}); ${after.length} after the kill all answered: ${[...afterTally].map(([pid, count]) => `${pid}: ${count}`).join(', ')}`);
+			},
+		},
+		{
+			id: 'sigterm',
+			title: 'SIGTERM stops the whole tree within 3 s',
+			timeoutMs: 6000,
+			async run(context) {
+				const tree = [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)];
+				context.waitingFor(`pids ${list(tree)} to exit after SIGTERM`);
+				process.kill(context.primaryPid, 'SIGTERM');
+				const gone = await pollUntil(() => (tree.every(pid => !isAlive(pid)) ? true : undefined), 3000, context);
+				if (!gone) {
+					const left = tree.filter(pid => isAlive(pid));
+					const primaryLeft = left.includes(context.primaryPid);
+					const stillListening = listenInodes(context.port).length > 0;
+					context.fail({
+						message: primaryLeft ? 'The primary was still running 3 s after SIGTERM' : `The primary exited but left ${left.length} processes running: orphans`,
+						expected: 'the primary and all of its children gone within 3 s of SIGTERM',
+						actual: [
+							`still running: ${left.map(pid => `${pid} (${readProc(pid)?.comm ?? '?'}, parent ${readProc(pid)?.ppid ?? '?'})`).join(', ')}`,
+							!primaryLeft && stillListening ? `and they still accept connections on port ${context.port}` : '',
+						]
+							.filter(Boolean)
+							.join('\n'),
+						hint: primaryLeft
+							? 'Handle SIGTERM in the primary: kill the children, then exit.'
+							: 'A forked child keeps running when its parent dies, and a child holding a listening socket keeps serving on it. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
+						repro: `kill -TERM <primary pid>; sleep 3; ps -o pid,ppid,cmd -p ${tree.join(',')}`,
+					});
+				}
+			},
+		},
+	],
+};
+
+/** Owners counted per pid, for notes: which process really accepted each connection. */
+function countByOwner(probes: Probe[]): Map<number, number> {
+	const counts = new Map<number, number>();
+	for (const probe of probes) for (const pid of probe.owners) counts.set(pid, (counts.get(pid) ?? 0) + 1);
+	return counts;
+}
+
+/** "12 × no answer within 2000 ms, 3 × status 503" for probes. */
+function describeProbes(probes: Probe[]): string {
+	return describeFailures(probes.map(probe => ({path: '/', status: probe.status, headers: {}, body: '', ms: 0, finishedAt: 0, error: probe.error})));
+}
