@@ -8,6 +8,8 @@ export default defineConfig({
 		// Lab runs bind loopback ports, read /proc and signal process groups; on a
 		// 2-core machine running them side by side makes timings meaningless.
 		fileParallelism: false,
+		// Concurrent tests (the lab suite) run at most three at a time.
+		maxConcurrency: 3,
 		reporters: ['default', './test/summary-reporter.ts'],
 	},
 });
