@@ -1,0 +1,653 @@
+import {randomUUID} from 'node:crypto';
+import {rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {childrenOf, descendantsOf, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
+import {LoadLoop, type TimedAnswer} from '../harness/load-loop.js';
+import {TrafficClient, type Answer} from '../harness/traffic.js';
+import {describeFailures, ipcChildren, list, pollUntil, startsStep} from './common.js';
+import type {LabCheck, StepContext} from './step.js';
+
+/** Not the lesson's default (2), so a hard-coded count fails. */
+const WORKERS = 3;
+/**
+The deadline after which a retired child must be gone. Shorter than the
+lesson's 5000 to keep the run short, and still four times the 500 ms drain
+window the lesson recommends.
+*/
+const DRAIN_MS = 2000;
+/**
+For every reload that is meant to succeed: generous, because a new child's
+start-up (node, the tsx loader, esbuild) took up to 2.6 s on a shared 2-core
+machine, and a correct program must not be failed for the machine's speed.
+*/
+const READY_TIMEOUT_MS = 10_000;
+/**
+For broken-new-child only (the program is restarted with it): shorter, to keep
+the step short, but still about twice the slowest start-up seen here (2.6 s),
+so that a child that says "ready" too early (before its server is set up)
+always says it before this runs out and is caught.
+*/
+const BROKEN_READY_TIMEOUT_MS = 5000;
+
+/** Lanes of the two loads run through the reload (see the lesson for how they were sized). */
+const KEEP_ALIVE_LANES = 16;
+const FRESH_LANES = 6;
+/** Each keep-alive request takes this long, so a busy connection almost always has a request in flight. */
+const KEEP_ALIVE_MS = 10;
+/** Every 4th fresh request is this slow: it is in flight when its child is retired, and must still be answered. */
+const SLOW_MS = 300;
+/** Requests the checker leaves open on the old children: longer than DRAIN_MS, so only the deadline ends them. */
+const LONG_MS = 30_000;
+const LONG_REQUESTS = 3;
+/** Load before the SIGHUP, so keep-alive connections exist on every old child. */
+const WARM_UP_MS = 800;
+/**
+The loads stop this long after the SIGHUP at the latest, and every old child
+must be gone by then. The reference's whole reload (three start-ups, then
+DRAIN_MS for the child holding a long request) took 2.7-9.7 s here, the slow
+end at a load average of 10-14 on 2 cores.
+*/
+const RELOAD_LOOP_MS = 20_000;
+/** And they go on this long after the last old child is gone, to see the new children serve alone. */
+const TAIL_MS = 300;
+/**
+During the reload, the longest stretch with no successful answer. The
+reference's longest was 10-257 ms over 50 runs at a load average of 3-14 on 2
+shared cores (50 ms, the first idea, would fail it); a stop-first reload left
+nobody accepting for 1.8-2.5 s. See the lesson.
+*/
+const MAX_SILENCE_MS = 1000;
+/** How long two quick SIGHUPs may take to settle: two passes; the reference took 1.4-8.6 s here, the slow end under load. */
+const DOUBLE_SIGHUP_MS = 20_000;
+/** How much later than DRAIN_MS after its first Connection: close answer an old child may still be seen. */
+const DRAIN_SLACK_MS = 1000;
+/** How much later than READY_TIMEOUT_MS the never-ready child may still be seen. */
+const BROKEN_SLACK_MS = 1000;
+
+/** The learner's primary (it changes when broken-new-child restarts the program). */
+const primary = (context: StepContext) => context.primaryPid;
+
+/** Pids of the primary's children that are not tsx's esbuild helper, IPC or not. */
+function childPids(primary: number): number[] {
+	return childrenOf(primary)
+		.filter(child => child.comm !== 'esbuild')
+		.map(child => child.pid);
+}
+
+/** "child 123 does" / "children 123, 456 do": pids with the noun and verb agreeing. */
+function kids(pids: number[], noun = 'child', singular = '', plural = ''): string {
+	const many = pids.length > 1;
+	const word = many ? `${noun === 'Child' ? 'Children' : `${noun}ren`}` : noun;
+	return `${word} ${list(pids)}${many ? plural : singular}`;
+}
+
+function ms(from: number, to: number): string {
+	return `${Math.round(to - from)} ms`;
+}
+
+/** "+1234 ms" (or "-12 ms") relative to a reference time, for timelines. */
+function at(time: number, zero: number): string {
+	const delta = Math.round(time - zero);
+	return `${delta >= 0 ? '+' : ''}${delta} ms`;
+}
+
+/**
+Send fresh-connection requests to / in small bursts until every pid in `want`
+has answered, for at most `deadlineMs`. Connections are spread by the kernel, so
+one burst may miss a child, and a child that was just forked needs a moment to
+start (up to a few seconds on a busy machine).
+*/
+async function answeringPids(context: StepContext, want: number[], deadlineMs = 10_000): Promise<{seen: Map<number, number>; answers: Answer[]}> {
+	const seen = new Map<number, number>();
+	const answers: Answer[] = [];
+	const stopAt = Date.now() + deadlineMs;
+	while (Date.now() < stopAt && !context.signal.aborted) {
+		const burst = await context.http.burst({count: WORKERS * 4, concurrency: WORKERS, timeoutMs: 3000, path: () => '/'});
+		answers.push(...burst);
+		for (const answer of burst) if (answer.status === 200 && answer.pid !== undefined) seen.set(answer.pid, (seen.get(answer.pid) ?? 0) + 1);
+		if (want.every(pid => seen.has(pid))) break;
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+	return {seen, answers};
+}
+
+/** Wait (bounded) until the primary has exactly WORKERS IPC children. */
+async function settledChildren(context: StepContext, deadlineMs: number): Promise<number[]> {
+	const settled = await pollUntil(() => {
+		const pids = ipcChildren(primary(context));
+		return pids.length === WORKERS ? pids : undefined;
+	}, deadlineMs, context);
+	return settled ?? ipcChildren(primary(context));
+}
+
+type Reload = {
+	old: number[];
+	sighupAt: number;
+	/** When every old child was gone, if that happened before the loads stopped. */
+	oldGoneAt?: number;
+	/** When each old child was first seen gone. */
+	goneAt: Map<number, number>;
+	stoppedAt: number;
+	keepAlive: TimedAnswer[];
+	fresh: TimedAnswer[];
+};
+
+function isOk(answer: TimedAnswer): boolean {
+	return answer.status === 200 && answer.pid !== undefined;
+}
+
+export const rollingReloadCheck: LabCheck = {
+	lab: '06-rolling-reload',
+	env: () => ({
+		WORKERS: String(WORKERS),
+		DRAIN_MS: String(DRAIN_MS),
+		READY_TIMEOUT_MS: String(READY_TIMEOUT_MS),
+		// A fresh name each run: the file must not exist until broken-new-child creates it.
+		BROKEN_FILE: path.join(os.tmpdir(), `ncl-06-broken-${randomUUID()}`),
+	}),
+	steps: [
+		startsStep(),
+		{
+			id: 'answers',
+			title: 'Answers GET / at once and GET /slow?ms=N after N ms, with x-worker-pid',
+			timeoutMs: 10_000,
+			async run(context) {
+				context.waitingFor('an answer to GET /');
+				const hello = await context.http.get('/', {timeoutMs: 5000});
+				if (hello.status !== 200) {
+					context.fail({
+						message: 'GET / did not answer 200',
+						expected: '200 from one of the children',
+						actual: hello.error ?? `status ${hello.status}, body ${JSON.stringify(hello.body.slice(0, 200))}`,
+						hint: 'Each child serves HTTP on the socket the primary sent it: server.listen(handle).',
+						repro: context.curl('/'),
+					});
+				}
+				if (hello.pid === undefined) {
+					context.fail({
+						message: 'The answer to GET / has no numeric x-worker-pid header',
+						expected: 'x-worker-pid: <pid of the child that answered>',
+						actual: hello.headers['x-worker-pid'] === undefined ? 'no x-worker-pid header' : `x-worker-pid: ${hello.headers['x-worker-pid']}`,
+						hint: "Set it in the child on every response: res.setHeader('x-worker-pid', String(process.pid)).",
+						repro: context.curl('/'),
+					});
+				}
+				const wait = 400;
+				context.waitingFor(`an answer to GET /slow?ms=${wait}`);
+				const slow = await context.http.get(`/slow?ms=${wait}`, {timeoutMs: 5000});
+				// Node timers may fire a millisecond or two early, never 5 ms.
+				if (slow.status !== 200 || slow.ms + 5 < wait) {
+					context.fail({
+						message: slow.status === 200 ? `GET /slow?ms=${wait} was answered after ${slow.ms} ms, before its time` : `GET /slow?ms=${wait} did not answer 200`,
+						expected: `200 after at least ${wait} ms`,
+						actual: slow.error ?? `status ${slow.status} after ${slow.ms} ms`,
+						hint: 'The checker uses /slow to keep requests in flight while children are retired: answer it from a setTimeout of ms milliseconds.',
+						repro: context.curl(`/slow?ms=${wait}`),
+					});
+				}
+			},
+		},
+		{
+			id: 'children',
+			title: `Forks WORKERS (${WORKERS}) children that all accept on the primary's socket`,
+			timeoutMs: 20_000,
+			async run(context) {
+				context.waitingFor(`${WORKERS} IPC children of the primary`);
+				const pids = await settledChildren(context, 5000);
+				if (pids.length === 0) {
+					context.fail({
+						message: 'Your primary has no child processes with an IPC channel',
+						expected: `${WORKERS} children started with child_process.fork()`,
+						actual: `children without an IPC channel: ${list(childPids(primary(context)))}`,
+						hint: 'Fork WORKERS children with fork() from node:child_process and send each the listening handle.',
+						repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
+					});
+				}
+				if (pids.length !== WORKERS) {
+					context.fail({
+						message: `WORKERS=${WORKERS} but your primary has ${pids.length} IPC children`,
+						expected: `${WORKERS} children, as many as process.env.WORKERS says`,
+						actual: `${pids.length}: ${list(pids)}`,
+						hint: 'Read the count from process.env.WORKERS (a string: convert it with Number()) instead of hard-coding it.',
+						repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
+					});
+				}
+				const inodes = listenInodes(context.port);
+				const primaryHolds = inodes.length === 1 && holdersOf(inodes[0]!, [primary(context)]).length === 1;
+				if (!primaryHolds) {
+					context.fail({
+						message: inodes.length > 1 ? `There are ${inodes.length} listening sockets on port ${context.port}: the children bound their own instead of sharing the primary's` : 'The primary does not hold the listening socket, so it cannot hand it to the children it forks on SIGHUP',
+						expected: `one listening socket on ${context.host}:${context.port}, held by the primary for its whole life and sent to every child`,
+						actual: inodes.map(inode => `socket:[${inode}] held by ${list(holdersOf(inode, [primary(context), ...pids]))} (primary ${primary(context)})`).join('; ') || 'no listening socket',
+						hint: 'Create the socket once in the primary (net._createServerHandle(HOST, PORT, 4)), keep it, and send it with every fork: child.send({type: "listen"}, handle).',
+						repro: `ls -l /proc/${primary(context)}/fd | grep socket; grep ':${context.port.toString(16).toUpperCase().padStart(4, '0')} ' /proc/net/tcp`,
+					});
+				}
+				context.waitingFor(`answers from every child (${list(pids)})`);
+				const {seen, answers} = await answeringPids(context, pids);
+				const strangers = [...seen.keys()].filter(pid => !pids.includes(pid));
+				if (strangers.length > 0) {
+					context.fail({
+						message: `Some answers name a pid that is not one of your children: ${list(strangers)}`,
+						expected: `x-worker-pid is one of ${list(pids)}`,
+						actual: `x-worker-pid values seen: ${[...seen].map(([pid, count]) => `${pid} × ${count}`).join(', ')}${strangers.includes(primary(context)) ? ' (the primary itself answers)' : ''}`,
+						hint: 'The children serve HTTP; the primary only holds the socket and manages them.',
+						repro: context.curl('/'),
+					});
+				}
+				// Asked after the answers: a child holds its copy only once it has read the message that carried it.
+				const holders = holdersOf(inodes[0]!, pids);
+				const silent = pids.filter(pid => !seen.has(pid) || !holders.includes(pid));
+				if (silent.length > 0) {
+					context.fail({
+						message: `${kids(silent, 'Child', ' does', ' do')} not serve on the shared socket`,
+						expected: 'every child accepts connections on the socket the primary sent it',
+						actual: `answers per pid over ${answers.length} requests: ${[...seen].map(([pid, count]) => `${pid}: ${count}`).join(', ') || 'none'}; children holding socket:[${inodes[0]}]: ${list(holders)}`,
+						hint: 'In the child: process.on("message", (msg, handle) => server.listen(handle, ...)).',
+					});
+				}
+				context.memo.set('children', pids);
+				context.note(`children ${list(pids)}, one listening socket held by the primary and all of them`);
+			},
+		},
+		{
+			id: 'reload-no-errors',
+			title: 'No request fails through a SIGHUP reload, on keep-alive or on new connections',
+			timeoutMs: 32_000,
+			async run(context) {
+				const old = ipcChildren(primary(context));
+				// Exactly one connection per lane, as a well-behaved keep-alive client keeps: an
+				// unbounded pool opened up to twice as many and left some idle for up to a second,
+				// longer than any drain window (see the lesson).
+				const keepAliveClient = new TrafficClient(context.baseUrl, undefined, {connections: KEEP_ALIVE_LANES});
+				const longOnes: Array<Promise<Answer>> = [];
+				let keepAlive: LoadLoop | undefined;
+				let fresh: LoadLoop | undefined;
+				try {
+					keepAlive = new LoadLoop({client: keepAliveClient, lanes: KEEP_ALIVE_LANES, fresh: false, timeoutMs: 5000, path: () => `/slow?ms=${KEEP_ALIVE_MS}`, maxMs: WARM_UP_MS + RELOAD_LOOP_MS + 2000, maxRequests: 400_000});
+					fresh = new LoadLoop({client: context.http, lanes: FRESH_LANES, fresh: true, timeoutMs: 5000, path: sequence => (sequence % 4 === 0 ? `/slow?ms=${SLOW_MS}` : '/'), maxMs: WARM_UP_MS + RELOAD_LOOP_MS + 2000, maxRequests: 100_000});
+					for (let index = 0; index < LONG_REQUESTS; index++) longOnes.push(context.http.get(`/slow?ms=${LONG_MS}`, {timeoutMs: 25_000}));
+					context.waitingFor('answers before the SIGHUP');
+					await new Promise(resolve => setTimeout(resolve, WARM_UP_MS));
+					const sighupAt = Date.now();
+					process.kill(primary(context), 'SIGHUP');
+					context.waitingFor(`the old children (${list(old)}) to be gone after SIGHUP`);
+					const goneAt = new Map<number, number>();
+					const oldGoneAt = await pollUntil(() => {
+						for (const pid of old) if (!goneAt.has(pid) && !isAlive(pid)) goneAt.set(pid, Date.now());
+						return goneAt.size === old.length ? Date.now() : undefined;
+					}, RELOAD_LOOP_MS, context);
+					await new Promise(resolve => setTimeout(resolve, TAIL_MS));
+					const stoppedAt = Date.now();
+					context.waitingFor('the last requests of the load to settle');
+					const [keepAliveAnswers, freshAnswers] = await Promise.all([keepAlive.stop(), fresh.stop()]);
+					const reload: Reload = {old, sighupAt, oldGoneAt, goneAt, stoppedAt, keepAlive: keepAliveAnswers, fresh: freshAnswers};
+					context.memo.set('reload', reload);
+
+					const keepAliveFailed = keepAlive.failures();
+					const freshFailed = fresh.failures();
+					const timeline = (failed: TimedAnswer[]) =>
+						failed
+							.slice(0, 3)
+							.map(answer => `${answer.path} sent at ${at(answer.startedAt, sighupAt)}, failed at ${at(answer.finishedAt, sighupAt)}: ${answer.error ?? `status ${answer.status}`}`)
+							.join('\n');
+					if (keepAliveFailed.length > 0) {
+						context.fail({
+							message: `${keepAliveFailed.length} of ${keepAliveAnswers.length} requests on keep-alive connections failed during the reload: old children closed connections that clients were still using`,
+							expected: '0 failed requests: a retiring child first answers with Connection: close for a while, so every busy keep-alive client leaves on its own, then stops',
+							actual: [describeFailures(keepAliveFailed), `(times relative to the SIGHUP)`, timeline(keepAliveFailed)].join('\n'),
+							hint: 'Before disconnecting an old child, tell it to drain: for about 500 ms every answer carries Connection: close. Only then disconnect it; it closes its server and exits when its last request is done.',
+							repro: `${context.runItYourself} &  sleep 2; (for i in $(seq 2000); do curl -s -o /dev/null -w '%{http_code} ' http://${context.host}:${context.port}/ http://${context.host}:${context.port}/; done) & sleep 1; kill -HUP <primary pid>; wait`,
+						});
+					}
+					if (freshFailed.length > 0) {
+						context.fail({
+							message: `${freshFailed.length} of ${freshAnswers.length} requests on new connections failed during the reload`,
+							expected: `0 failed requests, /slow?ms=${SLOW_MS} included: some child accepts at every moment, and a retired child finishes what it has started`,
+							actual: [describeFailures(freshFailed), `(times relative to the SIGHUP)`, timeline(freshFailed)].join('\n'),
+							hint: 'Fork the new child and wait for its ready message before you retire an old one, and retire it with disconnect() (it finishes its requests), not with kill().',
+							repro: `${context.curl(`/slow?ms=${SLOW_MS}`)} & sleep 0.1; kill -HUP <primary pid>; wait`,
+						});
+					}
+					// Failures are rare events; a drain that was never there is not.
+					const oldKeepAlive = keepAliveAnswers.filter(answer => isOk(answer) && old.includes(answer.pid!) && answer.finishedAt >= sighupAt);
+					const told = oldKeepAlive.filter(answer => /\bclose\b/i.test(answer.headers.connection ?? ''));
+					if (oldKeepAlive.length > 0 && told.length === 0) {
+						context.fail({
+							message: 'No answer from a retiring child carried Connection: close: keep-alive clients were cut off instead of being told to leave',
+							expected: 'while an old child drains, its answers carry Connection: close',
+							actual: `${oldKeepAlive.length} keep-alive answers from old children after the SIGHUP, none with Connection: close`,
+							hint: 'Cutting an idle keep-alive connection races with the client sending its next request on it (ECONNRESET). Tell the old child to drain first: for about 500 ms every answer sets Connection: close; then disconnect it.',
+							repro: `curl -si http://${context.host}:${context.port}/ http://${context.host}:${context.port}/   # during a reload, look for Connection: close`,
+						});
+					}
+					context.note(
+						`${keepAliveAnswers.length} keep-alive + ${freshAnswers.length} fresh requests, 0 failed; ${told.length} answers with Connection: close; old children gone ${oldGoneAt ? at(oldGoneAt, sighupAt) : 'not yet'} after SIGHUP`,
+					);
+				} finally {
+					await Promise.all([keepAlive?.stop(), fresh?.stop()]);
+					await keepAliveClient.close();
+					context.memo.set('long', longOnes);
+				}
+			},
+		},
+		{
+			id: 'rolling',
+			title: 'Old and new children overlap: some child answers at every moment of the reload',
+			timeoutMs: 5000,
+			async run(context) {
+				const reload = context.memo.get('reload') as Reload;
+				const {old, sighupAt} = reload;
+				const ok = [...reload.keepAlive, ...reload.fresh].filter(isOk).sort((a, b) => a.finishedAt - b.finishedAt);
+				const after = ok.filter(answer => answer.finishedAt >= sighupAt);
+				const newer = after.filter(answer => !old.includes(answer.pid!));
+				const older = after.filter(answer => old.includes(answer.pid!));
+				if (newer.length === 0) {
+					context.fail({
+						message: 'No new child answered after SIGHUP: the children were not replaced',
+						expected: `answers from new pids (not ${list(old)}) within ${RELOAD_LOOP_MS / 1000} s of SIGHUP`,
+						actual: `${after.length} answers after SIGHUP, all from ${list(new Set(after.map(answer => answer.pid!)))}`,
+						hint: "process.on('SIGHUP', ...) in the primary starts a rolling pass: for each child, fork a new one, wait until it is ready, then retire the old one.",
+						repro: `kill -HUP <primary pid>; ${context.curl('/')}`,
+					});
+				}
+				const firstNew = newer[0]!.finishedAt;
+				const lastOld = older.length > 0 ? older[older.length - 1]!.finishedAt : sighupAt;
+				if (firstNew > lastOld) {
+					context.fail({
+						message: 'The old children all stopped before any new child answered: that is stop-all-start-all, not a rolling reload',
+						expected: 'new children answer while some old ones still do: replace one child at a time',
+						actual: `last answer from an old child at ${at(lastOld, sighupAt)}, first from a new child at ${at(firstNew, sighupAt)} (after the SIGHUP)`,
+						hint: 'Fork one new child, wait for its ready message, retire one old child; then the next. Never stop them all first.',
+					});
+				}
+				// Some request must be answered at least every MAX_SILENCE_MS between the SIGHUP and the end of the switch.
+				const end = Math.max(lastOld, firstNew) + MAX_SILENCE_MS;
+				const gaps: Array<{from: number; to: number}> = [];
+				let previous = sighupAt;
+				let maxGap = 0;
+				for (const answer of after) {
+					if (answer.finishedAt > end) break;
+					const gap = answer.finishedAt - previous;
+					maxGap = Math.max(maxGap, gap);
+					if (gap > MAX_SILENCE_MS) gaps.push({from: previous, to: answer.finishedAt});
+					previous = answer.finishedAt;
+				}
+				if (gaps.length > 0) {
+					context.fail({
+						message: `During the reload there were ${gaps.length} stretches of more than ${MAX_SILENCE_MS} ms in which no request was answered (the longest ${maxGap} ms)`,
+						expected: `an answer at least every ${MAX_SILENCE_MS} ms under load from ${FRESH_LANES + KEEP_ALIVE_LANES} parallel clients`,
+						actual: gaps
+							.slice(0, 3)
+							.map(gap => `nothing answered from ${at(gap.from, sighupAt)} to ${at(gap.to, sighupAt)} after the SIGHUP`)
+							.join('\n'),
+						hint: 'Keep enough children accepting at every moment: start the new child and wait until it is ready before the old one stops accepting.',
+					});
+				}
+				let warmGap = 0;
+				const warm = ok.filter(answer => answer.finishedAt < sighupAt && answer.finishedAt > sighupAt - WARM_UP_MS + 200);
+				for (let index = 1; index < warm.length; index++) warmGap = Math.max(warmGap, warm[index]!.finishedAt - warm[index - 1]!.finishedAt);
+				context.note(`old and new answered side by side from ${at(firstNew, sighupAt)} to ${at(lastOld, sighupAt)} after SIGHUP; longest wait for an answer ${maxGap} ms (before the SIGHUP: ${warmGap} ms)`);
+			},
+		},
+		{
+			id: 'old-gone',
+			title: `Every old child is gone within DRAIN_MS (${DRAIN_MS} ms) of its drain; every new one is alive`,
+			timeoutMs: 20_000,
+			async run(context) {
+				const reload = context.memo.get('reload') as Reload;
+				const {old, sighupAt} = reload;
+				// reload-no-errors already waited for them, up to RELOAD_LOOP_MS after the SIGHUP.
+				context.waitingFor(`old children ${list(old)} to exit`);
+				await pollUntil(() => (old.every(pid => !isAlive(pid)) ? true : undefined), Math.max(200, sighupAt + RELOAD_LOOP_MS - Date.now()), context);
+				const left = old.filter(pid => isAlive(pid));
+				if (left.length > 0) {
+					context.fail({
+						message: `Old ${kids(left, 'child', ' was', ' were')} still running ${ms(sighupAt, Date.now())} after SIGHUP: a retired child needs a deadline (DRAIN_MS=${DRAIN_MS})`,
+						expected: `every old child gone at most DRAIN_MS after it was retired; the checker kept ${LONG_REQUESTS} requests (GET /slow?ms=${LONG_MS}) open on purpose`,
+						actual: `still running: ${left.map(pid => `${pid} (${readProc(pid)?.comm ?? '?'})`).join(', ')}`,
+						hint: 'Draining waits for the requests in flight, and a request may never end. When you retire a child, also start a timer: after DRAIN_MS, child.kill("SIGKILL").',
+						repro: `${context.curl(`/slow?ms=${LONG_MS}`)} & sleep 0.5; kill -HUP <primary pid>; sleep ${DRAIN_MS / 1000 + 3}; ps -o pid,ppid,args --ppid <primary pid>`,
+					});
+				}
+				// The drain began before a child's first Connection: close answer, so this
+				// difference can only understate how long it really took.
+				const lingered = old
+					.map(pid => {
+						const firstClose = Math.min(...reload.keepAlive.filter(answer => answer.pid === pid && /\bclose\b/i.test(answer.headers.connection ?? '')).map(answer => answer.finishedAt));
+						const gone = reload.goneAt.get(pid);
+						return {pid, took: gone !== undefined && Number.isFinite(firstClose) ? gone - firstClose : undefined};
+					})
+					.filter((item): item is {pid: number; took: number} => item.took !== undefined);
+				const late = lingered.filter(item => item.took > DRAIN_MS + DRAIN_SLACK_MS);
+				if (late.length > 0) {
+					context.fail({
+						message: `Old ${kids(late.map(item => item.pid), 'child', ' was', ' were')} still running more than DRAIN_MS (${DRAIN_MS} ms) after it began to drain`,
+						expected: `a retired child is killed at most DRAIN_MS after the drain begins (the checker allows ${DRAIN_SLACK_MS} ms more)`,
+						actual: late.map(item => `${item.pid}: gone ${item.took} ms after its first answer with Connection: close`).join('\n'),
+						hint: 'Read DRAIN_MS from the environment, and start the kill timer when you tell the child to drain.',
+					});
+				}
+				const now = ipcChildren(primary(context));
+				const newPids = [...new Set([...reload.keepAlive, ...reload.fresh].filter(answer => isOk(answer) && answer.finishedAt >= sighupAt && !old.includes(answer.pid!)).map(answer => answer.pid!))];
+				const died = newPids.filter(pid => !now.includes(pid));
+				if (died.length > 0) {
+					context.fail({
+						message: `New ${kids(died)} answered during the reload and then disappeared from the primary's children`,
+						expected: `the ${WORKERS} new children stay alive after the reload`,
+						actual: `children now: ${list(now)}; new pids that answered during the reload: ${list(newPids)}`,
+						hint: 'Only old children are retired; make sure a retire or a kill timer cannot hit a child that has just replaced one.',
+					});
+				}
+				if (now.length !== WORKERS) {
+					context.fail({
+						message: `After the reload your primary has ${now.length} IPC children instead of ${WORKERS}`,
+						expected: `${WORKERS} children, all new`,
+						actual: `children now: ${list(now)}`,
+						hint: 'Fork exactly one new child per old child, and retire each old child once.',
+					});
+				}
+				const long = (await Promise.race([Promise.all(context.memo.get('long') as Array<Promise<Answer>>), new Promise<undefined>(resolve => setTimeout(resolve, 500))])) ?? [];
+				const cut = long.filter(answer => answer.status === 0);
+				context.memo.set('children', now);
+				context.note(
+					`old children gone, at most ${Math.max(0, ...lingered.map(item => item.took))} ms after their first Connection: close; ${cut.length} of ${LONG_REQUESTS} long requests cut at the deadline${cut.length > 0 ? `, ${cut.map(answer => ms(sighupAt, answer.finishedAt)).join(', ')} after SIGHUP` : ''}`,
+				);
+			},
+		},
+		{
+			id: 'double-sighup',
+			title: 'Two SIGHUPs 100 ms apart end with WORKERS healthy children, all started after the second',
+			timeoutMs: 35_000,
+			async run(context) {
+				const before = await settledChildren(context, 3000);
+				process.kill(primary(context), 'SIGHUP');
+				const firstAt = Date.now();
+				// Every child seen before the second SIGHUP, the one the first pass is starting
+				// included: the second SIGHUP goes out 100 ms after the first, or once that child
+				// shows up if the machine is slower than that (2 s at most).
+				const early = new Set(before);
+				await pollUntil(() => {
+					const pids = childPids(primary(context));
+					for (const pid of pids) early.add(pid);
+					return Date.now() - firstAt >= 100 && pids.some(pid => !before.includes(pid)) ? true : undefined;
+				}, 2000, context);
+				for (const pid of childPids(primary(context))) early.add(pid);
+				process.kill(primary(context), 'SIGHUP');
+				const secondAt = Date.now();
+				// Two passes of WORKERS start-ups each: the bound is over twice the slowest the reference took.
+				const bound = DOUBLE_SIGHUP_MS;
+				context.waitingFor(`${WORKERS} children, none of them started before the second SIGHUP`);
+				const done = await pollUntil(() => {
+					const pids = ipcChildren(primary(context));
+					return pids.length === WORKERS && pids.every(pid => !early.has(pid)) ? pids : undefined;
+				}, bound, context);
+				const now = ipcChildren(primary(context));
+				if (!done) {
+					const stale = now.filter(pid => early.has(pid));
+					const preReload = now.filter(pid => before.includes(pid));
+					context.fail({
+						message:
+							now.length !== WORKERS
+								? `${ms(secondAt, Date.now())} after two SIGHUPs your primary has ${now.length} children instead of ${WORKERS}: the two reloads got in each other's way`
+								: preReload.length > 0
+									? `${ms(secondAt, Date.now())} after two SIGHUPs, ${kids(preReload, 'child', ' is', ' are')} from before the reload and still serving: the reload stopped halfway`
+									: `${kids(stale, 'Child', ' was', ' were')} started before the second SIGHUP and ${stale.length > 1 ? 'are' : 'is'} still serving: the second SIGHUP was ignored`,
+						expected: `exactly ${WORKERS} children within ${bound / 1000} s, all started after the second SIGHUP (queue it, or restart the pass)`,
+						actual: `children before: ${list(before)}; seen before the second SIGHUP: ${list(early)}; now: ${list(now)}`,
+						hint: 'Never run two passes at once. Remember a SIGHUP that arrives during a reload and run one more full pass when the current one ends.',
+						repro: `kill -HUP <primary pid>; sleep 0.1; kill -HUP <primary pid>; sleep 8; ps -o pid,ppid,args --ppid <primary pid>`,
+					});
+				}
+				context.waitingFor(`answers from every child (${list(done!)})`);
+				const {seen, answers} = await answeringPids(context, done!);
+				const failed = answers.filter(answer => answer.status !== 200);
+				const silent = done!.filter(pid => !seen.has(pid));
+				if (failed.length > 0 || silent.length > 0) {
+					context.fail({
+						message: silent.length > 0 ? `After two SIGHUPs ${kids(silent, 'child', ' does', ' do')} not answer` : `${failed.length} requests failed after two SIGHUPs`,
+						expected: `each of ${list(done!)} answers GET /`,
+						actual: `answers per pid: ${[...seen].map(([pid, count]) => `${pid}: ${count}`).join(', ') || 'none'}${failed.length > 0 ? `; failures: ${describeFailures(failed)}` : ''}`,
+						hint: 'Put a new child into service only after its ready message, and hand the socket to every child you fork.',
+					});
+				}
+				context.memo.set('children', done);
+				context.note(`settled ${ms(secondAt, Date.now())} after the second SIGHUP: ${list(done!)}`);
+			},
+		},
+		{
+			id: 'broken-new-child',
+			title: 'A new child that never gets ready stops the reload; the old children keep serving',
+			timeoutMs: 40_000,
+			async run(context) {
+				await context.restart({READY_TIMEOUT_MS: String(BROKEN_READY_TIMEOUT_MS)});
+				const brokenFile = context.env.BROKEN_FILE!;
+				context.waitingFor(`${WORKERS} children after a restart with READY_TIMEOUT_MS=${BROKEN_READY_TIMEOUT_MS}`);
+				const old = await settledChildren(context, 5000);
+				if (old.length !== WORKERS) context.fail({message: `After a restart your primary has ${old.length} children instead of ${WORKERS}`, expected: `${WORKERS}`, actual: list(old)});
+				// Wait until every child serves, so that the load below only sees what the reload does.
+				const warm = await answeringPids(context, old);
+				if (old.some(pid => !warm.seen.has(pid))) context.fail({message: `After a restart ${kids(old.filter(pid => !warm.seen.has(pid)), 'child', ' does', ' do')} not answer`, expected: 'every child answers GET /', actual: `answers per pid: ${[...warm.seen].map(([pid, count]) => `${pid}: ${count}`).join(', ')}`});
+				const loop = new LoadLoop({client: context.http, lanes: 4, fresh: true, timeoutMs: 2000, path: () => '/', maxMs: BROKEN_READY_TIMEOUT_MS + BROKEN_SLACK_MS + 5000, maxRequests: 50_000});
+				writeFileSync(brokenFile, 'the next child to start hangs before it is ready\n');
+				try {
+					await loop.waitForAnswers(20);
+					const sighupAt = Date.now();
+					process.kill(primary(context), 'SIGHUP');
+					// Watch the primary's children until the never-ready one has been gone for a second (time
+					// enough for an old child retired at that moment to drain and exit), or the deadline
+					// has passed by as much: what does the primary do once READY_TIMEOUT_MS has run out?
+					const newcomers = new Map<number, {seen: number; gone?: number}>();
+					const watchUntil = sighupAt + BROKEN_READY_TIMEOUT_MS + BROKEN_SLACK_MS + 1000;
+					context.waitingFor(`the never-ready child to be gone within ${BROKEN_READY_TIMEOUT_MS} + ${BROKEN_SLACK_MS} ms of SIGHUP`);
+					await pollUntil(() => {
+						const current = childPids(primary(context));
+						const time = Date.now();
+						for (const pid of current) if (!old.includes(pid) && !newcomers.has(pid)) newcomers.set(pid, {seen: time});
+						for (const [pid, info] of newcomers) if (info.gone === undefined && !current.includes(pid)) info.gone = time;
+						const allGone = newcomers.size > 0 && [...newcomers.values()].every(info => info.gone !== undefined && time - info.gone >= 1000);
+						return allGone || time >= watchUntil ? true : undefined;
+					}, watchUntil - Date.now() + 100, context);
+					const answers = await loop.stop();
+					const failed = loop.failures();
+					const oldDead = old.filter(pid => !isAlive(pid));
+					if (failed.length > 0 || oldDead.length > 0) {
+						context.fail({
+							message:
+								oldDead.length > 0
+									? `Old ${kids(oldDead, 'child', ' was', ' were')} retired although no replacement ever got ready to serve`
+									: `${failed.length} of ${answers.length} requests failed while the new child never got ready: old children were stopped before their replacement was ready`,
+							expected: `the reload stops at the new child that is not ready within READY_TIMEOUT_MS (${BROKEN_READY_TIMEOUT_MS} ms here); all ${WORKERS} old children keep serving; 0 failed requests`,
+							actual: [
+								`old children ${list(old)}; no longer running: ${list(oldDead)}`,
+								failed.length > 0 ? `failed requests: ${describeFailures(failed)}` : `0 of ${answers.length} requests failed`,
+								`new children started: ${list(newcomers.keys())}`,
+							].join('\n'),
+							hint:
+								oldDead.length > 0
+									? 'Retire an old child only after its replacement sent its ready message. If READY_TIMEOUT_MS runs out, kill the new child and stop the reload (PM2 removes the old process anyway; we do better).'
+									: "Wait for the new child's ready message (not 'spawn', not a timer) before you retire an old one.",
+							repro: `touch ${brokenFile}; kill -HUP <primary pid>; sleep 3; ${context.curl('/')}; rm ${brokenFile}`,
+						});
+					}
+					if (newcomers.size === 0) {
+						context.fail({
+							message: 'No new child was forked after SIGHUP',
+							expected: 'a new child is forked (and never gets ready, because BROKEN_FILE exists)',
+							actual: `children: ${list(childPids(primary(context)))}`,
+							hint: 'SIGHUP starts a rolling pass that forks a new child first.',
+						});
+					}
+					context.note(`never-ready child ${[...newcomers].map(([pid, info]) => `${pid} gone at ${info.gone === undefined ? '?' : at(info.gone, sighupAt)}`).join(', ')} after SIGHUP; ${answers.length} requests, 0 failed`);
+					const lingering = [...newcomers].filter(([, info]) => info.gone === undefined || info.gone - sighupAt > BROKEN_READY_TIMEOUT_MS + BROKEN_SLACK_MS);
+					if (lingering.length > 0) {
+						context.fail({
+							message: `The new child that never said it was ready was still running ${BROKEN_READY_TIMEOUT_MS + BROKEN_SLACK_MS} ms after SIGHUP (READY_TIMEOUT_MS=${BROKEN_READY_TIMEOUT_MS})`,
+							expected: 'a child that is not ready within READY_TIMEOUT_MS is killed',
+							actual: lingering.map(([pid, info]) => `${pid}: ${info.gone === undefined ? 'still running' : `gone at ${at(info.gone, sighupAt)}`}`).join(', '),
+							hint: 'Start a timer when you fork; if the ready message has not come when it fires, child.kill("SIGKILL") and stop the reload.',
+						});
+					}
+					if (newcomers.size > 1) {
+						context.fail({
+							message: `The reload went on after a new child failed to get ready: ${newcomers.size} new children were started`,
+							expected: 'the reload stops at the first new child that is not ready; the old children are not replaced',
+							actual: [...newcomers].map(([pid, info]) => `${pid} started at ${at(info.seen, sighupAt)}`).join(', '),
+							hint: 'When a new child is not ready in time, end the pass there; the next SIGHUP tries again.',
+						});
+					}
+				} finally {
+					await loop.stop();
+					rmSync(brokenFile, {force: true});
+				}
+				context.waitingFor(`answers from the old children ${list(old)}`);
+				const after = await answeringPids(context, old);
+				const failed = after.answers.filter(answer => answer.status !== 200);
+				const silent = old.filter(pid => !after.seen.has(pid));
+				if (failed.length > 0 || silent.length > 0) {
+					context.fail({
+						message: silent.length > 0 ? `After the failed reload, old ${kids(silent, 'child', ' no longer answers', ' no longer answer')}` : `${failed.length} requests failed after the failed reload`,
+						expected: `the old children ${list(old)} keep serving`,
+						actual: `answers per pid: ${[...after.seen].map(([pid, count]) => `${pid}: ${count}`).join(', ') || 'none'}`,
+						hint: 'A failed reload must leave the old children exactly as they were: do not tell them to drain before a replacement is ready.',
+					});
+				}
+				context.memo.set('children', ipcChildren(primary(context)));
+			},
+		},
+		{
+			id: 'sigterm',
+			title: 'SIGTERM stops the whole tree within 3 s, even with a request in flight',
+			timeoutMs: 10_000,
+			async run(context) {
+				// A request that would take 30 s: a graceful stop must still end within 3 s.
+				const long = context.http.get(`/slow?ms=${LONG_MS}`, {timeoutMs: 10_000});
+				context.waitingFor(`a child to accept GET /slow?ms=${LONG_MS}`);
+				const kids = ipcChildren(primary(context));
+				await pollUntil(() => {
+					const established = new Set(tcpRows().filter(row => row.localPort === context.port && row.state === 'ESTABLISHED' && row.inode !== 0).map(row => row.inode));
+					return kids.some(pid => [...socketInodes(pid)].some(inode => established.has(inode))) ? true : undefined;
+				}, 3000, context);
+				const tree = [primary(context), ...descendantsOf(primary(context)).map(proc => proc.pid)];
+				context.waitingFor(`pids ${list(tree)} to exit after SIGTERM`);
+				process.kill(primary(context), 'SIGTERM');
+				const gone = await pollUntil(() => (tree.every(pid => !isAlive(pid)) ? true : undefined), 3000, context);
+				if (!gone) {
+					const left = tree.filter(pid => isAlive(pid));
+					const primaryLeft = left.includes(primary(context));
+					context.fail({
+						message: primaryLeft ? 'The primary was still running 3 s after SIGTERM' : `The primary exited but left ${left.length} processes running: orphans`,
+						expected: `the primary and all of its children gone within 3 s of SIGTERM, even with a request (GET /slow?ms=${LONG_MS}) in flight`,
+						actual: `still running: ${left.map(pid => `${pid} (${readProc(pid)?.comm ?? '?'}, parent ${readProc(pid)?.ppid ?? '?'})`).join(', ')}`,
+						hint: primaryLeft
+							? 'Handle SIGTERM in the primary: retire every child with a short deadline (1.5 s), then exit once they have exited.'
+							: 'A child that drains keeps running as long as its requests do, even after its parent is gone. On SIGTERM the primary must stop the children with a deadline (retire them, SIGKILL at 1.5 s) before it exits.',
+						repro: `${context.curl(`/slow?ms=${LONG_MS}`)} & sleep 0.5; kill -TERM <primary pid>; sleep 3; ps -o pid,ppid,cmd -p ${tree.join(',')}`,
+					});
+				}
+				await Promise.race([long, new Promise(resolve => setTimeout(resolve, 200))]);
+			},
+		},
+	],
+};
