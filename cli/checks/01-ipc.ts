@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto';
 import {isAlive, readProc, descendantsOf, childrenOf} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
-import {busyNote, describeFailures, ipcChildren, jsonBody, list, pollUntil, startsStep} from './common.js';
+import {busyNote, describeFailures, ipcChildren, jsonBody, list, pollUntil, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -371,29 +371,9 @@ export const ipcCheck: LabCheck = {
 				context.memo.set('children', ipcChildren(context.primaryPid));
 			},
 		},
-		{
-			id: 'sigterm',
-			title: 'SIGTERM stops the whole tree within 3 s',
-			timeoutMs: 6000,
-			async run(context) {
-				const tree = [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)];
-				context.waitingFor(`pids ${list(tree)} to exit after SIGTERM`);
-				process.kill(context.primaryPid, 'SIGTERM');
-				const gone = await pollUntil(() => (tree.every(pid => !isAlive(pid)) ? true : undefined), 3000, context);
-				if (!gone) {
-					const left = tree.filter(pid => isAlive(pid));
-					const primaryLeft = left.includes(context.primaryPid);
-					context.fail({
-						message: primaryLeft ? 'The primary was still running 3 s after SIGTERM' : `The primary exited but left ${left.length} processes running: orphans`,
-						expected: 'the primary and all of its children gone within 3 s of SIGTERM',
-						actual: `still running: ${left.map(pid => `${pid} (${readProc(pid)?.comm ?? '?'}, parent ${readProc(pid)?.ppid ?? '?'})`).join(', ')}`,
-						hint: primaryLeft
-							? 'Handle SIGTERM in the primary: stop forking, kill or disconnect the children, close the server, exit.'
-							: 'A forked child keeps running when its parent dies. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
-						repro: `kill -TERM <primary pid>; sleep 3; ps -o pid,ppid,cmd -p ${tree.join(',')}`,
-					});
-				}
-			},
-		},
+		sigtermStep({
+			primaryHint: 'Handle SIGTERM in the primary: stop forking, kill or disconnect the children, close the server, exit.',
+			orphanHint: 'A forked child keeps running when its parent dies. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
+		}),
 	],
 };

@@ -2,7 +2,7 @@ import {readdirSync, readFileSync, readlinkSync} from 'node:fs';
 import http from 'node:http';
 import {childrenOf, countTcpStates, descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
-import {busyNote, describeFailures, ipcChildren, list, pollUntil, startsStep} from './common.js';
+import {busyNote, describeFailures, ipcChildren, list, pollUntil, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -628,36 +628,10 @@ export const sharedHandleCheck: LabCheck = {
 				context.note(`killed ${victim} after ${before.length} requests; ${lostInFlight.length} in flight on it failed (${describeFailures(lostInFlight) || 'none'}); ${after.length} after the kill all answered: ${[...afterTally].map(([pid, count]) => `${pid}: ${count}`).join(', ')}`);
 			},
 		},
-		{
-			id: 'sigterm',
-			title: 'SIGTERM stops the whole tree within 3 s',
-			timeoutMs: 6000,
-			async run(context) {
-				const tree = [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)];
-				context.waitingFor(`pids ${list(tree)} to exit after SIGTERM`);
-				process.kill(context.primaryPid, 'SIGTERM');
-				const gone = await pollUntil(() => (tree.every(pid => !isAlive(pid)) ? true : undefined), 3000, context);
-				if (!gone) {
-					const left = tree.filter(pid => isAlive(pid));
-					const primaryLeft = left.includes(context.primaryPid);
-					const stillListening = listenInodes(context.port).length > 0;
-					context.fail({
-						message: primaryLeft ? 'The primary was still running 3 s after SIGTERM' : `The primary exited but left ${left.length} processes running: orphans`,
-						expected: 'the primary and all of its children gone within 3 s of SIGTERM',
-						actual: [
-							`still running: ${left.map(pid => `${pid} (${readProc(pid)?.comm ?? '?'}, parent ${readProc(pid)?.ppid ?? '?'})`).join(', ')}`,
-							!primaryLeft && stillListening ? `and they still accept connections on port ${context.port}` : '',
-						]
-							.filter(Boolean)
-							.join('\n'),
-						hint: primaryLeft
-							? 'Handle SIGTERM in the primary: kill the children, then exit.'
-							: 'A forked child keeps running when its parent dies, and a child holding a listening socket keeps serving on it. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
-						repro: `kill -TERM <primary pid>; sleep 3; ps -o pid,ppid,cmd -p ${tree.join(',')}`,
-					});
-				}
-			},
-		},
+		sigtermStep({
+			primaryHint: 'Handle SIGTERM in the primary: kill the children, then exit.',
+			orphanHint: 'A forked child keeps running when its parent dies, and a child holding a listening socket keeps serving on it. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
+		}),
 	],
 };
 

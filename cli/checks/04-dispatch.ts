@@ -5,7 +5,7 @@ import net from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
 import {descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
-import {describeFailures, ipcChildren, list, pollUntil, startsStep} from './common.js';
+import {describeFailures, ipcChildren, list, pollUntil, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -854,29 +854,9 @@ export const dispatchCheck: LabCheck = {
 				context.note(table.replace(/\n/g, '; '));
 			},
 		},
-		{
-			id: 'sigterm',
-			title: 'SIGTERM stops the whole tree within 3 s',
-			timeoutMs: 6000,
-			async run(context) {
-				const tree = [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)];
-				context.waitingFor(`pids ${list(tree)} to exit after SIGTERM`);
-				process.kill(context.primaryPid, 'SIGTERM');
-				const gone = await pollUntil(() => (tree.every(pid => !isAlive(pid)) ? true : undefined), 3000, context);
-				if (!gone) {
-					const left = tree.filter(pid => isAlive(pid));
-					const primaryLeft = left.includes(context.primaryPid);
-					context.fail({
-						message: primaryLeft ? 'The primary was still running 3 s after SIGTERM' : `The primary exited but left ${left.length} processes running: orphans`,
-						expected: 'the primary and all of its children gone within 3 s of SIGTERM',
-						actual: `still running: ${left.map(pid => `${pid} (${readProc(pid)?.comm ?? '?'}, parent ${readProc(pid)?.ppid ?? '?'})`).join(', ')}`,
-						hint: primaryLeft
-							? 'Handle SIGTERM in the primary: stop accepting, kill the children, exit. Do not wait for server.close() to call back: with sockets handed to children it waits for them.'
-							: 'A forked child keeps running when its parent dies if anything (a timer, a connection) keeps it busy. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
-						repro: `kill -TERM <primary pid>; sleep 3; ps -o pid,ppid,cmd -p ${tree.join(',')}`,
-					});
-				}
-			},
-		},
+		sigtermStep({
+			primaryHint: 'Handle SIGTERM in the primary: stop accepting, kill the children, exit. Do not wait for server.close() to call back: with sockets handed to children it waits for them.',
+			orphanHint: 'A forked child keeps running when its parent dies if anything (a timer, a connection) keeps it busy. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
+		}),
 	],
 };

@@ -5,7 +5,7 @@ import path from 'node:path';
 import {randomUUID} from 'node:crypto';
 import {LoadLoop, type TimedAnswer} from '../harness/load-loop.js';
 import {decodeAddress, descendantsOf, isAlive, readProc} from '../harness/procfs.js';
-import {describeFailures, ipcChildren, list, pollUntil, startsStep} from './common.js';
+import {describeFailures, ipcChildren, list, pollUntil, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -857,29 +857,9 @@ export const autoRestartCheck: LabCheck = {
 				}
 			},
 		},
-		{
-			id: 'sigterm',
-			title: 'SIGTERM stops the whole tree within 3 s',
-			timeoutMs: 6000,
-			async run(context) {
-				const tree = [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)];
-				context.waitingFor(`pids ${list(tree)} to exit after SIGTERM`);
-				process.kill(context.primaryPid, 'SIGTERM');
-				const gone = await pollUntil(() => (tree.every(pid => !isAlive(pid)) ? true : undefined), 3000, context);
-				if (!gone) {
-					const left = tree.filter(pid => isAlive(pid));
-					const primaryLeft = left.includes(context.primaryPid);
-					context.fail({
-						message: primaryLeft ? 'The primary was still running 3 s after SIGTERM' : `The primary exited but left ${left.length} processes running: orphans`,
-						expected: 'the primary and all of its children gone within 3 s of SIGTERM',
-						actual: `still running: ${left.map(pid => `${pid} (${readProc(pid)?.comm ?? '?'}, parent ${readProc(pid)?.ppid ?? '?'})`).join(', ')}`,
-						hint: primaryLeft
-							? 'Handle SIGTERM in the primary: stop forking, kill every child (draining ones too), exit.'
-							: 'Children keep running when their parent dies. Exit on process.on("disconnect"), and kill every child from the primary on SIGTERM.',
-						repro: `kill -TERM <primary pid>; sleep 3; ps -o pid,ppid,cmd -p ${tree.join(',')}`,
-					});
-				}
-			},
-		},
+		sigtermStep({
+			primaryHint: 'Handle SIGTERM in the primary: stop forking, kill every child (draining ones too), exit.',
+			orphanHint: 'Children keep running when their parent dies. Exit on process.on("disconnect"), and kill every child from the primary on SIGTERM.',
+		}),
 	],
 };

@@ -1,5 +1,5 @@
 import {waitForListening} from '../harness/readiness.js';
-import {childrenOf, environ, groupMembers, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
+import {childrenOf, descendantsOf, environ, groupMembers, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import type {Answer} from '../harness/traffic.js';
 import type {Step, StepContext} from './step.js';
 
@@ -99,4 +99,39 @@ export async function pollUntil<T>(probe: () => T | undefined, deadlineMs: numbe
 
 export function list(pids: Iterable<number>): string {
 	return [...pids].join(', ') || 'none';
+}
+
+/**
+The last step of every lab: SIGTERM to the primary, and within 3 s nothing of
+its tree may be left. The hints are the lab's own, since what keeps a tree
+alive differs (sockets handed to children, draining children, …).
+*/
+export function sigtermStep(hints: {primaryHint: string; orphanHint: string}): Step {
+	return {
+		id: 'sigterm',
+		title: 'SIGTERM stops the whole tree within 3 s',
+		timeoutMs: 6000,
+		async run(context) {
+			const tree = [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)];
+			context.waitingFor(`pids ${list(tree)} to exit after SIGTERM`);
+			process.kill(context.primaryPid, 'SIGTERM');
+			const gone = await pollUntil(() => (tree.every(pid => !isAlive(pid)) ? true : undefined), 3000, context);
+			if (gone) return;
+			const left = tree.filter(pid => isAlive(pid));
+			const primaryLeft = left.includes(context.primaryPid);
+			const stillListening = listenInodes(context.port).length > 0;
+			context.fail({
+				message: primaryLeft ? 'The primary was still running 3 s after SIGTERM' : `The primary exited but left ${left.length} processes running: orphans`,
+				expected: 'the primary and all of its children gone within 3 s of SIGTERM',
+				actual: [
+					`still running: ${left.map(pid => `${pid} (${readProc(pid)?.comm ?? '?'}, parent ${readProc(pid)?.ppid ?? '?'})`).join(', ')}`,
+					!primaryLeft && stillListening ? `and they still accept connections on port ${context.port}` : '',
+				]
+					.filter(Boolean)
+					.join('\n'),
+				hint: primaryLeft ? hints.primaryHint : hints.orphanHint,
+				repro: `kill -TERM <primary pid>; sleep 3; ps -o pid,ppid,cmd -p ${tree.join(',')}`,
+			});
+		},
+	};
 }
