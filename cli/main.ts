@@ -1,8 +1,9 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {createInterface} from 'node:readline/promises';
+import {parseArgs} from 'node:util';
 import {parseCommandArgs, UsageError, UserError, type Command, type Io} from './command.js';
-import {commands} from './commands/index.js';
+import {colourOff, noTerminalMessage, noTerminalReason} from './app/terminal.js';
 import {packageRoot} from './paths.js';
 import {killAllLabGroups} from './harness/lab-process.js';
 import {WorkspaceError} from './workspace.js';
@@ -13,12 +14,22 @@ function version(): string {
 	return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {version: string}).version;
 }
 
-function mainHelp(): string {
+/**
+The commands, loaded only when one runs or the help lists them: they bring the
+checkers and undici (~40 ms), which neither --version nor the app's first frame
+needs.
+*/
+async function loadCommands(): Promise<Command[]> {
+	return (await import('./commands/index.js')).commands;
+}
+
+function mainHelp(commands: Command[]): string {
 	const width = Math.max(...commands.map(command => command.name.length));
 	return [
 		`${BIN} ${version()}: labs on serving HTTP from many Node.js processes`,
 		'',
 		`usage: ${BIN} <command> [options]`,
+		`       ${BIN} [--dir <workspace>]   the interactive app (needs a terminal)`,
 		'',
 		'commands:',
 		...commands.map(command => `  ${command.name.padEnd(width)}  ${command.summary}`),
@@ -65,6 +76,51 @@ function exitOnSignals(): void {
 	}
 }
 
+/**
+No command: the Ink app, in the workspace found upwards from the cwd (or
+--dir). Without a terminal it says which command to run instead.
+--first-frame (not in the help) prints the ms from process start to the first
+frame and exits, for the start-up benchmark.
+*/
+async function app(argv: string[], io: Io): Promise<number> {
+	let values: {dir?: string; 'first-frame'?: boolean};
+	try {
+		({values} = parseArgs({args: argv, options: {dir: {type: 'string'}, 'first-frame': {type: 'boolean'}}, strict: true, allowPositionals: false}));
+	} catch (error) {
+		io.err(`${BIN}: ${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\n\n${mainHelp(await loadCommands())}`);
+		return 2;
+	}
+	const reason = noTerminalReason(io.env, io.stdinIsTty, io.stdoutIsTty);
+	if (reason) {
+		io.err(noTerminalMessage(BIN, reason));
+		return 1;
+	}
+	// chalk, under Ink and marked-terminal, reads FORCE_COLOR once, when it is first imported (below).
+	if (colourOff(io.env)) process.env.FORCE_COLOR = '0';
+	exitOnSignals();
+	let code: number;
+	try {
+		const {launchApp} = await import('./app/launch.js');
+		code = await launchApp({cwd: io.cwd, dir: values.dir, firstFrame: values['first-frame'] === true, env: io.env, out: io.out, err: io.err});
+	} catch (error) {
+		if (error instanceof UserError || error instanceof WorkspaceError) {
+			io.err(`${BIN}: ${error.message}`);
+			code = 1;
+		} else {
+			const detail = process.env.NCL_DEBUG ? `\n${(error as Error).stack}` : '\n(set NCL_DEBUG=1 to see where, and please report it)';
+			io.err(`${BIN}: internal error: ${(error as Error).message}${detail}`);
+			code = 70;
+		}
+	}
+	// Every process the app started is stopped by now: exit once both streams are flushed, whatever
+	// handle (stdin in raw mode, a timer in a library) might still hold the event loop.
+	let pending = 2;
+	const flushed = () => --pending === 0 && process.exit(code);
+	process.stdout.write('', flushed);
+	process.stderr.write('', flushed);
+	return code;
+}
+
 async function main(argv: string[]): Promise<number> {
 	const io = makeIo();
 	const [name, ...rest] = argv;
@@ -72,18 +128,20 @@ async function main(argv: string[]): Promise<number> {
 		io.out(version());
 		return 0;
 	}
-	if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+	if (name === undefined || (name.startsWith('-') && name !== '--help' && name !== '-h')) return app(argv, io);
+	const commands = await loadCommands();
+	if (name === '--help' || name === '-h' || name === 'help') {
 		const topic = name === 'help' ? commands.find(command => command.name === rest[0]) : undefined;
 		if (name === 'help' && rest[0] !== undefined && !topic) {
-			io.err(`${BIN}: no command '${rest[0]}'\n\n${mainHelp()}`);
+			io.err(`${BIN}: no command '${rest[0]}'\n\n${mainHelp(commands)}`);
 			return 2;
 		}
-		io.out(topic ? commandHelp(topic) : mainHelp());
+		io.out(topic ? commandHelp(topic) : mainHelp(commands));
 		return 0;
 	}
 	const command = commands.find(candidate => candidate.name === name);
 	if (!command) {
-		io.err(`${BIN}: unknown command '${name}'\n\n${mainHelp()}`);
+		io.err(`${BIN}: unknown command '${name}'\n\n${mainHelp(commands)}`);
 		return 2;
 	}
 	try {

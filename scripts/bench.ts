@@ -3,9 +3,14 @@
 //   1. start-up of the bundled CLI (--version, list) against a bare `node -e 0`
 //   2. each lab's checker on its reference solution (total and per step)
 //   3. the load generator's throughput against a trivial server in another process
+//   4. the Ink app's cold start to its first frame, in a real terminal (tmux)
+// `tsx scripts/bench.ts first-frame` (or startup, checkers, load) runs one section.
 import {execFileSync, spawn} from 'node:child_process';
 import {once} from 'node:events';
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import {setTimeout as delay} from 'node:timers/promises';
 import {loadCatalog} from '../cli/catalog.js';
 import {TrafficClient} from '../cli/harness/traffic.js';
 import {packageRoot} from '../cli/paths.js';
@@ -97,7 +102,75 @@ async function loadGenerator(): Promise<void> {
 	}
 }
 
-console.log(`node-cluster-lab bench: node ${process.version}, ${process.platform}, ${(await import('node:os')).cpus().length} cores`);
-startup();
-checkers();
-await loadGenerator();
+/**
+`node dist/cli.js --first-frame` opens the app, writes the ms from process start
+(performance.timeOrigin) to Ink's first frame on stderr, and exits. Ink needs a
+terminal, so the runs happen in a tmux pane (a private server, -L), interleaved
+with `node -e 0`, from a workspace so the first frame is the menu.
+*/
+async function firstFrame(): Promise<void> {
+	console.log(`\n4. The app's first frame, median of ${rounds} interleaved runs in a tmux pane (100x30)`);
+	try {
+		execFileSync('tmux', ['-V'], {stdio: 'ignore'});
+	} catch {
+		console.log('   skipped: tmux is not installed');
+		return;
+	}
+	const scratch = mkdtempSync(path.join(os.tmpdir(), 'ncl-bench-ff-'));
+	const socket = `ncl-bench-${process.pid}`;
+	try {
+		execFileSync(process.execPath, [cli, 'init', 'ws'], {cwd: scratch, stdio: 'ignore'});
+		const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+		const results = path.join(scratch, 'results.txt');
+		const frames = path.join(scratch, 'frames.txt');
+		const done = path.join(scratch, 'done');
+		const now = 'date +%s%N';
+		writeFileSync(
+			path.join(scratch, 'run.sh'),
+			[
+				`for i in $(seq ${rounds}); do`,
+				`  s=$(${now}); ${quote(process.execPath)} -e 0; e=$(${now}); echo "baseline $(( (e - s) / 1000 ))" >> ${quote(results)}`,
+				`  s=$(${now}); env -u CI ${quote(process.execPath)} ${quote(cli)} --first-frame 2>> ${quote(frames)}; e=$(${now}); echo "app $(( (e - s) / 1000 ))" >> ${quote(results)}`,
+				'done',
+				`touch ${quote(done)}`,
+				'',
+			].join('\n'),
+		);
+		const {TMUX: _outer, ...env} = process.env;
+		execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', '100', '-y', '30', '-c', path.join(scratch, 'ws'), `bash ${quote(path.join(scratch, 'run.sh'))}`], {env});
+		const deadline = Date.now() + 60_000 + rounds * 10_000;
+		while (!existsSync(done) && Date.now() < deadline) await delay(100);
+		if (!existsSync(done)) {
+			console.log('   FAILED: the runs did not finish in time');
+			return;
+		}
+		const inProcess = [...readFileSync(frames, 'utf8').matchAll(/first-frame-ms=([\d.]+)/g)].map(match => Number(match[1]));
+		const wall = (name: string) =>
+			readFileSync(results, 'utf8')
+				.split('\n')
+				.filter(line => line.startsWith(`${name} `))
+				.map(line => Number(line.split(' ')[1]) / 1000);
+		const baseline = median(wall('baseline'));
+		const frame = median(inProcess);
+		console.log(`   ${'node -e 0 (baseline)'.padEnd(34)} ${baseline.toFixed(0).padStart(5)} ms wall`);
+		console.log(`   ${'first frame, from process start'.padEnd(34)} ${frame.toFixed(0).padStart(5)} ms   ${(frame / baseline).toFixed(2)}x baseline   (all: ${inProcess.map(ms => ms.toFixed(0)).join(' ')})`);
+		console.log(`   ${'--first-frame run, start to exit'.padEnd(34)} ${median(wall('app')).toFixed(0).padStart(5)} ms wall`);
+		console.log(`   target: first frame under 250 ms${frame < 250 ? ' (met)' : ' (NOT met)'}`);
+	} finally {
+		try {
+			execFileSync('tmux', ['-L', socket, 'kill-server'], {stdio: 'ignore'});
+		} catch {
+			// The pane's script is done and the server gone already.
+		}
+		rmSync(path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), {force: true});
+		rmSync(scratch, {recursive: true, force: true});
+	}
+}
+
+const only = process.argv[2];
+const want = (name: string) => only === undefined || only === name;
+console.log(`node-cluster-lab bench: node ${process.version}, ${process.platform}, ${os.cpus().length} cores, load average ${os.loadavg().map(load => load.toFixed(1)).join(' ')}`);
+if (want('startup')) startup();
+if (want('checkers')) checkers();
+if (want('load')) await loadGenerator();
+if (want('first-frame')) await firstFrame();

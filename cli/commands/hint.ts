@@ -1,4 +1,5 @@
 import type {Command} from '../command.js';
+import {hintsShown, recordHintsShown} from '../hints.js';
 import {chosenLab, requireWorkspace} from './context.js';
 
 export const hintCommand: Command = {
@@ -10,16 +11,12 @@ export const hintCommand: Command = {
 	async run({values, positionals}, io) {
 		const workspace = requireWorkspace(io, values.dir);
 		const lab = chosenLab(positionals, workspace);
-		const progress = workspace.state.labs[lab.id];
-		const seen = progress?.hintsShown ?? 0;
+		const seen = hintsShown(workspace, lab);
 		const show = values.all ? lab.hints.length : Math.min(seen + 1, lab.hints.length);
 		lab.hints.slice(0, show).forEach((hint, index) => io.out(`Hint ${index + 1} of ${lab.hints.length}: ${hint}\n`));
 		if (show >= lab.hints.length) io.out(`That was the last hint. After you pass, 'npx node-cluster-lab solution ${lab.id}' shows the reference.`);
 		else io.out(`Run 'npx node-cluster-lab hint ${lab.id}' again for the next one.`);
-		if (show > seen) {
-			workspace.state.labs[lab.id] = {...(progress ?? {status: 'failing', lastRun: ''}), hintsShown: show};
-			workspace.save();
-		}
+		recordHintsShown(workspace, lab, show);
 		return 0;
 	},
 };

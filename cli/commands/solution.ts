@@ -1,7 +1,5 @@
-import {readFileSync} from 'node:fs';
-import path from 'node:path';
 import {UserError, type Command} from '../command.js';
-import {solutionsDir} from '../paths.js';
+import {readSolution, solutionsLocked} from '../solutions.js';
 import {chosenLab, requireWorkspace} from './context.js';
 
 export const solutionCommand: Command = {
@@ -20,15 +18,13 @@ export const solutionCommand: Command = {
 	async run({values, positionals}, io) {
 		const workspace = requireWorkspace(io, values.dir);
 		const lab = chosenLab(positionals, workspace);
-		if (io.env.NCL_LOCK_SOLUTIONS === '1' || workspace.state.solutionsLocked) {
+		if (solutionsLocked(io.env, workspace)) {
 			throw new UserError('solutions are locked for this workshop. Ask your instructor, or try `npx node-cluster-lab hint`.');
 		}
 		if (workspace.progress(lab.id)?.status !== 'passed' && !values.force) {
 			throw new UserError(`you have not passed ${lab.id} yet. Try 'npx node-cluster-lab hint ${lab.id}', or add --force to see the solution anyway.`);
 		}
-		for (const file of lab.files) {
-			io.out(`// ===== solutions/${lab.id}/${file} =====\n${readFileSync(path.join(solutionsDir, lab.id, file), 'utf8')}`);
-		}
+		for (const {file, content} of readSolution(lab)) io.out(`// ===== solutions/${lab.id}/${file} =====\n${content}`);
 		return 0;
 	},
 };

@@ -51,11 +51,11 @@ describe('version and help', () => {
 		expect(result.stderr).toBe('');
 	});
 
-	it('no arguments at all prints the same help', async () => {
-		const cwd = tempDir();
-		const [bare, help] = await Promise.all([runCli([], {cwd}), runCli(['--help'], {cwd})]);
-		expect(bare.code).toBe(0);
-		expect(bare.stdout).toBe(help.stdout);
+	it('no arguments opens the app, which without a terminal says to run verify instead (exit 1; test/app/non-tty.test.ts has more)', async () => {
+		const bare = await runCli([], {cwd: tempDir()});
+		expect(bare.code).toBe(1);
+		expect(bare.stdout).toBe('');
+		expect(bare.stderr).toContain('npx node-cluster-lab verify');
 	});
 
 	it('help verify prints verify\'s usage and options', async () => {

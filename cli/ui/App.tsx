@@ -1,0 +1,207 @@
+import path from 'node:path';
+import {useMemo, useRef, useState, useSyncExternalStore} from 'react';
+import {Box, Text, type Key} from 'ink';
+import {useKeys} from './use-keys.js';
+import type {AppSession, SessionState} from '../app/session.js';
+import {CheckView} from './CheckView.js';
+import {Confirm} from './Confirm.js';
+import {Footer, type KeyHint} from './Footer.js';
+import {Header} from './Header.js';
+import {HelpOverlay} from './HelpOverlay.js';
+import {HintView} from './HintView.js';
+import {LessonReader} from './LessonReader.js';
+import {Menu} from './Menu.js';
+import {SolutionView} from './SolutionView.js';
+import {useTerminalSize} from './use-terminal-size.js';
+import {wordWrap} from './wrap-lines.js';
+
+type Screen =
+	| {name: 'menu'}
+	| {name: 'check'}
+	| {name: 'lesson'; lab: string; from: 'menu' | 'check'}
+	| {name: 'hints'}
+	| {name: 'solution'; full: boolean};
+
+type Dialog = {question: string; detail?: string; onYes: () => void};
+
+type Props = {
+	readonly session: AppSession;
+	/** q or ctrl-c: the caller stops every process, then unmounts. */
+	readonly onQuit: () => void;
+};
+
+const BACK: KeyHint = ['esc', 'back'];
+const HELP_KEY: KeyHint = ['?', 'keys'];
+const QUIT: KeyHint = ['q', 'quit'];
+
+function footerKeys(screen: Screen, state: SessionState): KeyHint[] {
+	switch (screen.name) {
+		case 'menu':
+			return [['↑↓', 'move'], ['enter', 'open'], ['l', 'lesson'], HELP_KEY, QUIT];
+		case 'check': {
+			const phase = state.run.phase;
+			if (phase === 'passed') return [['n', 'next lab'], ['s', 'solution'], ['r', 'run'], ['l', 'lesson'], ['w', 'watch'], ['x', 'reset'], ['esc', 'labs'], HELP_KEY, QUIT];
+			if (phase === 'running') return [['r', 'restart'], ['c', 'cancel'], ['h', 'hint'], ['l', 'lesson'], ['w', 'watch'], ['s', 'solution'], ['esc', 'labs'], HELP_KEY, QUIT];
+			return [['r', 'run'], ['h', 'hint'], ['l', 'lesson'], ['w', 'watch'], ['s', 'solution'], ['x', 'reset'], ['esc', 'labs'], HELP_KEY, QUIT];
+		}
+		case 'lesson':
+			return [['↑↓ PgUp PgDn', 'scroll'], ['g/G', 'top/end'], ['r', 'check'], BACK, HELP_KEY, QUIT];
+		case 'hints':
+			return [['h', 'next hint'], BACK, HELP_KEY, QUIT];
+		default:
+			return [['↑↓ PgUp PgDn', 'scroll'], ['f', screen.full ? 'changes only' : 'whole files'], BACK, HELP_KEY, QUIT];
+	}
+}
+
+const isBack = (input: string, key: Key) => key.escape || input === 'b' || key.leftArrow;
+
+/** The learner's whole loop on one screen: labs, lesson, check, hints, solution; global keys. */
+export function App({session, onQuit}: Props) {
+	const state = useSyncExternalStore(session.subscribe, session.getSnapshot);
+	const {columns, rows} = useTerminalSize();
+	const [screen, setScreen] = useState<Screen>({name: 'menu'});
+	const [help, setHelp] = useState(false);
+	const [dialog, setDialog] = useState<Dialog>();
+	const [quitting, setQuitting] = useState(false);
+	const quitStarted = useRef(false);
+
+	const quit = () => {
+		if (quitStarted.current) return;
+		quitStarted.current = true;
+		setQuitting(true);
+		onQuit();
+	};
+
+	/** r in the lesson: open the lab if needed and check it. */
+	const check = (id: string) => {
+		const now = session.getSnapshot();
+		if (now.open?.id === id) void session.runCheck('r pressed');
+		else {
+			session.openLab(id);
+			if (!now.watch.enabled) void session.runCheck('r pressed');
+		}
+		setScreen({name: 'check'});
+	};
+
+	const openSolution = (id: string) => {
+		const access = session.solutionAccess();
+		if (access === 'ask') {
+			setDialog({
+				question: `You have not passed ${id} yet. Show the reference solution anyway?`,
+				detail: 'Working it out teaches more: h gives one more hint instead.',
+				onYes: () => setScreen({name: 'solution', full: false}),
+			});
+		} else setScreen({name: 'solution', full: false});
+	};
+
+	const onCheckKey = (input: string, key: Key) => {
+		const open = session.getSnapshot().open;
+		if (!open) return;
+		if (input === 'r') void session.runCheck('r pressed');
+		else if (input === 'c') void session.cancel();
+		else if (input === 'w') session.toggleWatch();
+		else if (input === 'h') {
+			session.nextHint();
+			setScreen({name: 'hints'});
+		} else if (input === 'l') setScreen({name: 'lesson', lab: open.id, from: 'check'});
+		else if (input === 's') openSolution(open.id);
+		else if (input === 'x') {
+			setDialog({
+				question: `Replace labs/${open.id} with the starter?`,
+				detail: `Your files are copied to .node-cluster-lab/backups/ first.`,
+				onYes: () => void session.reset(),
+			});
+		} else if (input === 'n') session.nextLab();
+		else if (isBack(input, key)) {
+			void session.closeLab();
+			setScreen({name: 'menu'});
+		}
+	};
+
+	const idle = !help && !dialog && !quitting;
+	useKeys((input, key) => {
+		if (key.ctrl && input === 'c') return quit();
+		if (dialog || quitting) return;
+		if (input === 'q') return quit();
+		if (help) return;
+		if (input === '?') return setHelp(true);
+		if (screen.name === 'check') onCheckKey(input, key);
+	});
+
+	const labFor = (id: string) => session.labs.find(lab => lab.id === id)!;
+	const notice = quitting ? {text: 'Stopping every process this app started…', tone: 'info' as const} : state.notice;
+	// One row is left free: a frame as tall as the terminal makes Ink clear the screen on every update.
+	const noticeRows = notice ? wordWrap(notice.text, columns) : [];
+	const height = Math.max(4, rows - 1 - 1 - 2 - noticeRows.length - (dialog ? 3 + (dialog.detail ? 1 : 0) : 0));
+	const solution = useMemo(() => (screen.name === 'solution' && state.open ? session.solution(screen.full ? Number.POSITIVE_INFINITY : 3) : []), [screen, state.open]);
+
+	let body;
+	if (help) body = <HelpOverlay width={columns} onClose={() => setHelp(false)} />;
+	else if (screen.name === 'menu' || (screen.name !== 'lesson' && !state.open)) {
+		body = (
+			<Menu
+				rows={state.labs}
+				current={state.current}
+				passed={state.passed}
+				width={columns}
+				height={height}
+				isActive={idle}
+				onOpen={id => {
+					session.openLab(id);
+					setScreen({name: 'check'});
+				}}
+				onLesson={id => setScreen({name: 'lesson', lab: id, from: 'menu'})}
+			/>
+		);
+	} else if (screen.name === 'lesson') {
+		body = (
+			<LessonReader
+				lab={labFor(screen.lab)}
+				width={columns}
+				height={height}
+				isActive={idle}
+				onBack={() => setScreen(screen.from === 'check' && session.getSnapshot().open ? {name: 'check'} : {name: 'menu'})}
+				onRun={() => check(screen.lab)}
+			/>
+		);
+	} else if (screen.name === 'hints' && state.open) {
+		body = <HintView lab={state.open} shown={state.hintsShown} width={columns} height={height} isActive={idle} onMore={() => session.nextHint()} onBack={() => setScreen({name: 'check'})} />;
+	} else if (screen.name === 'solution' && state.open) {
+		body = (
+			<SolutionView
+				lab={state.open}
+				locked={session.solutionAccess() === 'locked'}
+				diffs={solution}
+				full={screen.full}
+				width={columns}
+				height={height}
+				isActive={idle}
+				onBack={() => setScreen({name: 'check'})}
+				onToggleFull={() => setScreen({name: 'solution', full: !screen.full})}
+			/>
+		);
+	} else body = <CheckView state={state} width={columns} height={height} />;
+
+	return (
+		<Box flexDirection="column" width={columns} height={rows - 1}>
+			<Header workspace={path.basename(state.root)} passed={state.passed} total={state.labs.length} width={columns} />
+			<Box flexDirection="column" flexGrow={1} overflow="hidden">
+				{body}
+			</Box>
+			{dialog ? (
+				<Confirm
+					question={dialog.question}
+					detail={dialog.detail}
+					onAnswer={yes => {
+						setDialog(undefined);
+						if (yes) dialog.onYes();
+					}}
+				/>
+			) : null}
+			{notice ? (
+				<Text color={notice.tone === 'warn' ? 'yellow' : 'cyan'}>{noticeRows.join('\n')}</Text>
+			) : null}
+			<Footer keys={help ? [['esc ?', 'close'], QUIT] : footerKeys(screen, state)} width={columns} />
+		</Box>
+	);
+}

@@ -1,0 +1,87 @@
+import {Box, Text} from 'ink';
+import {useKeys} from './use-keys.js';
+import type {LabRow, LabStatus} from '../app/session.js';
+import {useListCursor} from './use-list-cursor.js';
+import {wordWrap} from './wrap-lines.js';
+
+const STATUS_COLOR: Record<LabStatus, string | undefined> = {'not started': undefined, failing: 'red', passed: 'green'};
+const STATUS_WIDTH = 'not started'.length;
+
+type Props = {
+	readonly rows: readonly LabRow[];
+	/** The workspace's current lab: the cursor starts there. */
+	readonly current?: string;
+	readonly passed: number;
+	readonly width: number;
+	readonly height: number;
+	readonly isActive: boolean;
+	readonly onOpen: (id: string) => void;
+	readonly onLesson: (id: string) => void;
+};
+
+/** "■■■□□□□" for done of total, `cells` wide. */
+function progressBar(done: number, total: number, cells: number): string {
+	const full = total === 0 ? 0 : Math.round((done / total) * cells);
+	return '■'.repeat(full) + '□'.repeat(cells - full);
+}
+
+/** The labs in order with their status; the highlighted lab's summary below. */
+export function Menu({rows, current, passed, width, height, isActive, onOpen, onLesson}: Props) {
+	const cursor = useListCursor(
+		rows.length,
+		rows.findIndex(row => row.lab.id === current),
+	);
+	useKeys(
+		(input, key) => {
+			if (key.upArrow || input === 'k') cursor.move(-1);
+			else if (key.downArrow || input === 'j') cursor.move(1);
+			else if (input === 'g' || key.home) cursor.set(0);
+			else if (input === 'G' || key.end) cursor.set(rows.length - 1);
+			else if (key.return || key.rightArrow) onOpen(rows[cursor.current()]!.lab.id);
+			else if (input === 'l') onLesson(rows[cursor.current()]!.lab.id);
+		},
+		{isActive},
+	);
+
+	const selected = rows[cursor.index];
+	const idWidth = Math.max(...rows.map(row => row.lab.id.length));
+	const titleWidth = Math.max(10, width - idWidth - STATUS_WIDTH - 8);
+	const summary = selected ? wordWrap(selected.lab.summary, width) : [];
+	// The progress line and a blank one, the list (with a "more" line when it scrolls), a blank line and the summary.
+	const room = height - 2 - 1 - summary.length;
+	const listRows = Math.max(3, rows.length <= room ? rows.length : room - 1);
+	const first = Math.max(0, Math.min(cursor.index - listRows + 1, rows.length - listRows));
+	const visible = rows.slice(first, first + listRows);
+
+	return (
+		<Box flexDirection="column" width={width}>
+			<Text>
+				Labs <Text color="green">{progressBar(passed, rows.length, Math.min(30, rows.length * 3))}</Text>{' '}
+				<Text dimColor>{rows.length === 0 ? '' : `${Math.round((passed / rows.length) * 100)}% done`}</Text>
+			</Text>
+			<Text> </Text>
+			{visible.map((row, offset) => {
+				const here = first + offset === cursor.index;
+				const title = row.lab.title.length > titleWidth ? `${row.lab.title.slice(0, titleWidth - 1)}…` : row.lab.title;
+				return (
+					<Text key={row.lab.id} wrap="truncate-end">
+						<Text color="cyan">{here ? '❯ ' : '  '}</Text>
+						<Text bold={here}>{row.lab.id.padEnd(idWidth)}</Text>
+						{'  '}
+						<Text bold={here}>{title.padEnd(titleWidth)}</Text>
+						{'  '}
+						<Text color={STATUS_COLOR[row.status]} dimColor={row.status === 'not started'}>
+							{row.status}
+						</Text>
+					</Text>
+				);
+			})}
+			{rows.length > listRows ? <Text dimColor>  {rows.length - listRows} more: ↑/↓ scroll</Text> : null}
+			{summary.length > 0 ? (
+				<Box marginTop={1}>
+					<Text dimColor>{summary.join('\n')}</Text>
+				</Box>
+			) : null}
+		</Box>
+	);
+}

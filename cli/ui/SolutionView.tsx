@@ -1,0 +1,85 @@
+import {Box, Text} from 'ink';
+import {useKeys} from './use-keys.js';
+import type {Lab} from '../catalog.js';
+import type {SolutionDiff} from '../app/solution-diff.js';
+import {useScroll} from './use-scroll.js';
+import {sanitize} from '../reporters/text.js';
+import {wrapLines} from './wrap-lines.js';
+
+type Props = {
+	readonly lab: Lab;
+	/** The instructor lock is on: nothing of the solution is shown. */
+	readonly locked: boolean;
+	readonly diffs: readonly SolutionDiff[];
+	/** Whole files with the changes marked, or only the changes with some context. */
+	readonly full: boolean;
+	readonly width: number;
+	readonly height: number;
+	readonly isActive: boolean;
+	readonly onBack: () => void;
+	readonly onToggleFull: () => void;
+};
+
+type Row = {text: string; color?: string; bold?: boolean; dim?: boolean};
+
+function diffRows(lab: Lab, diffs: readonly SolutionDiff[], width: number): Row[] {
+	const rows: Row[] = [];
+	const add = (text: string, style: Omit<Row, 'text'> = {}) => {
+		// The learner's file may hold anything, escape sequences included.
+		for (const part of wrapLines(sanitize(text), width)) rows.push({text: part, ...style});
+	};
+	for (const diff of diffs) {
+		add(`── ${diff.file}   - yours (labs/${lab.id})   + reference (solutions/${lab.id})`, {bold: true});
+		if (diff.identical) add('   identical: your file is the reference', {dim: true});
+		else if (diff.missing) add(`   you have no ${diff.file}: every line below is new`, {dim: true});
+		for (const line of diff.lines) {
+			if (line.startsWith('@@')) add(line, {color: 'cyan'});
+			else if (line.startsWith('+')) add(line, {color: 'green'});
+			else if (line.startsWith('-')) add(line, {color: 'red'});
+			else add(line);
+		}
+		add('');
+	}
+	return rows;
+}
+
+/** The reference solution as a diff against the learner's files, scrollable; or why it is locked. */
+export function SolutionView({lab, locked, diffs, full, width, height, isActive, onBack, onToggleFull}: Props) {
+	const rows = locked ? [] : diffRows(lab, diffs, width);
+	const page = Math.max(1, height - 1);
+	const scroll = useScroll(rows.length, page);
+	useKeys(
+		(input, key) => {
+			if (scroll.handle(input, key)) return;
+			if (key.escape || input === 'b' || key.leftArrow) onBack();
+			else if (input === 'f' && !locked) onToggleFull();
+		},
+		{isActive},
+	);
+
+	if (locked) {
+		return (
+			<Box flexDirection="column" width={width}>
+				<Text color="yellow" bold>
+					Solutions are locked for this workshop.
+				</Text>
+				<Text wrap="wrap">Your instructor turned them off (NCL_LOCK_SOLUTIONS=1, or &quot;solutionsLocked&quot;: true in node-cluster-lab.json). Ask them, or press esc and then h for one more hint.</Text>
+			</Box>
+		);
+	}
+	const last = Math.min(rows.length, scroll.top + page);
+	return (
+		<Box flexDirection="column" width={width}>
+			<Box flexDirection="column" height={page} overflow="hidden">
+				{rows.slice(scroll.top, last).map((row, index) => (
+					<Text key={scroll.top + index} color={row.color} bold={row.bold} dimColor={row.dim} wrap="truncate-end">
+						{row.text === '' ? ' ' : row.text}
+					</Text>
+				))}
+			</Box>
+			<Text dimColor wrap="truncate-end">
+				{`${lab.id} solution · ${full ? 'whole files' : 'changes only'} (f switches) · rows ${Math.min(rows.length, scroll.top + 1)}-${last} of ${rows.length}`}
+			</Text>
+		</Box>
+	);
+}

@@ -1,0 +1,100 @@
+/**
+The app in a real terminal, as a learner uses it: the bundled CLI in a tmux pane,
+in a fresh workspace. Watch mode sees the reference solution copied in and the
+check pass; a syntax error and the check fail; q ends the app and every process
+it started.
+*/
+import {appendFileSync, copyFileSync, readdirSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {solutionsDir} from '../../cli/paths.js';
+import {buildCli, cliFile, initWorkspace, removeTempDirs} from '../cli/helpers.js';
+import {describeProcs, processesIn, waitFor} from '../hygiene/helpers.js';
+import {shellQuote, TmuxSession} from './helpers/tmux.js';
+
+const LAB = '01-ipc';
+let session: TmuxSession | undefined;
+
+beforeAll(() => {
+	buildCli();
+}, 60_000);
+
+afterEach(() => {
+	session?.kill();
+	session = undefined;
+});
+
+afterAll(() => {
+	removeTempDirs();
+});
+
+/** The app as `npx node-cluster-lab` starts it in a terminal (CI unset: Ink draws nothing live with it). */
+function openApp(workspace: string, width: number, height: number): TmuxSession {
+	session = new TmuxSession(`env -u CI ${shellQuote(process.execPath)} ${shellQuote(cliFile)}`, {width, height, cwd: workspace});
+	return session;
+}
+
+function labStatus(workspace: string): string | undefined {
+	const state = JSON.parse(readFileSync(path.join(workspace, 'node-cluster-lab.json'), 'utf8')) as {labs: Record<string, {status: string}>};
+	return state.labs[LAB]?.status;
+}
+
+describe('the app in a terminal', () => {
+	it('watch mode: the solution saved in passes, a syntax error fails, q stops everything', async () => {
+		const workspace = await initWorkspace('ws');
+		const app = openApp(workspace, 100, 30);
+		await app.waitFor(/❯ 01-ipc/);
+
+		app.sendKeys('Enter');
+		// Opened in watch mode: the starter is checked at once, and fails.
+		const starter = await app.waitFor(/✗ Failed at step \d+ of \d+ \(opened\)/, 90_000);
+		expect(starter).toContain('expected:');
+		expect(labStatus(workspace)).toBe('failing');
+
+		const labDir = path.join(workspace, 'labs', LAB);
+		for (const file of readdirSync(path.join(solutionsDir, LAB))) copyFileSync(path.join(solutionsDir, LAB, file), path.join(labDir, file));
+		const passed = await app.waitFor(/✓ Passed in [\d.]+ m?s \(saved \w+\.ts\)/, 120_000);
+		expect(passed).not.toContain('✗');
+		expect(labStatus(workspace)).toBe('passed');
+
+		appendFileSync(path.join(labDir, 'main.ts'), '\nconst = ;\n');
+		const broken = await app.waitFor(/✗ Failed at step 1 of \d+ \(saved main\.ts\)/, 90_000);
+		expect(broken).toContain('your program printed');
+		expect(broken).toMatch(/ERROR|SyntaxError|Transform failed/);
+		expect(labStatus(workspace)).toBe('failing');
+
+		const tmuxServer = app.serverPid();
+		app.sendKeys('q');
+		expect(await app.waitForExit(15_000)).toBe(0);
+		// Back on the shell's screen, a line says so.
+		expect(app.captureAll()).toMatch(/node-cluster-lab: 0 of \d+ labs? passed\. Every process the app started has been stopped\./);
+		// Nothing runs inside the workspace any more. The tmux server names it on its command line: it is the test's, ended in afterEach.
+		const inside = () => processesIn(workspace).filter(proc => proc.pid !== tmuxServer);
+		const left = (await waitFor(() => (inside().length === 0 ? [] : undefined), 5000)) ?? inside();
+		expect(left, describeProcs(left)).toEqual([]);
+	}, 360_000);
+
+	it('at 80x24 the menu and the footer fit, and so does a failure', async () => {
+		const workspace = await initWorkspace('ws');
+		const app = openApp(workspace, 80, 24);
+		const menu = await app.waitFor('q quit');
+		const rows = menu.split('\n');
+		expect(rows[0]).toMatch(/^node-cluster-lab · ws\s+0 of \d+ labs? passed$/);
+		expect(rows.some(row => /^❯ 01-ipc\s+Talking to children/.test(row))).toBe(true);
+		const footer = rows.findIndex(row => row.includes('q quit'));
+		expect(footer).toBeGreaterThan(0);
+		expect(footer).toBeLessThan(24);
+		expect(rows[footer - 1]).toMatch(/^─{80}$/);
+		expect(rows[footer]).toMatch(/^↑↓ move\s+enter open\s+l lesson\s+\? keys\s+q quit$/);
+
+		app.sendKeys('Enter');
+		const failed = await app.waitFor(/✗ Failed at step \d+/, 90_000);
+		const failedRows = failed.split('\n');
+		// The first row is still the header: nothing scrolled off the top.
+		expect(failedRows[0]).toMatch(/^node-cluster-lab · ws/);
+		expect(failedRows.some(row => row.startsWith('r run') && row.endsWith('q quit'))).toBe(true);
+		expect(failed).toContain('try it yourself:');
+		app.sendKeys('q');
+		expect(await app.waitForExit(15_000)).toBe(0);
+	}, 180_000);
+});

@@ -1,0 +1,192 @@
+import {existsSync, readdirSync} from 'node:fs';
+import path from 'node:path';
+import {cleanup, render} from 'ink-testing-library';
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+import {AppSession} from '../../cli/app/session.js';
+import {runLab} from '../../cli/checks/runner.js';
+import {App} from '../../cli/ui/App.js';
+import {BACKUPS_DIR, type Workspace} from '../../cli/workspace.js';
+import {fakeRunLab, fakeWatchFolder, type FakeRun, type FakeWatcher} from '../app/helpers/fakes.js';
+import {removeTempWorkspaces, tempWorkspace} from '../app/helpers/workspace.js';
+import {KEY, press} from './helpers.js';
+
+vi.mock('../../cli/checks/runner.js', () => ({runLab: vi.fn()}));
+
+let runs: FakeRun[];
+let watchers: FakeWatcher[];
+let workspace: Workspace;
+let session: AppSession;
+
+function app(env: Record<string, string | undefined> = {}) {
+	session = new AppSession({workspace, env, watchFolder: fakeWatchFolder(watchers), notifyMs: 1});
+	const onQuit = vi.fn();
+	return {...render(<App session={session} onQuit={onQuit} />), onQuit};
+}
+
+/** The fake run fails its first step the way a checker would. */
+function failFirstRun(run: FakeRun): void {
+	const {lab, check, emit} = run.options;
+	emit({
+		type: 'step-fail',
+		lab: lab.id,
+		step: check.steps[0]!.id,
+		title: check.steps[0]!.title,
+		durationMs: 12,
+		failure: {message: 'Nothing listens on the port', expected: 'a server on 127.0.0.1:20000', actual: 'connection refused', hint: 'Call server.listen(PORT, HOST).', repro: 'curl -si http://127.0.0.1:20000/'},
+	});
+	emit({type: 'output', lab: lab.id, stream: 'stderr', line: 'TypeError: boom'});
+	run.finish('failed');
+}
+
+beforeEach(() => {
+	runs = [];
+	watchers = [];
+	vi.mocked(runLab).mockReset().mockImplementation(fakeRunLab(runs));
+	workspace = tempWorkspace();
+});
+
+afterEach(async () => {
+	cleanup();
+	await session.close();
+	removeTempWorkspaces();
+});
+
+async function openCheck(stdin: {write: (data: string) => void}, lastFrame: () => string | undefined) {
+	await press(stdin, KEY.enter);
+	await vi.waitFor(() => expect(runs).toHaveLength(1));
+	await vi.waitFor(() => expect(lastFrame()).toContain('Checking (opened)'));
+}
+
+describe('the app', () => {
+	it('opens on the menu with the keys in the footer', () => {
+		const {lastFrame} = app();
+		expect(lastFrame()).toMatch(/❯ 01-ipc/);
+		expect(lastFrame()).toMatch(/↑↓ move\s+enter open\s+l lesson\s+\? keys\s+q quit/);
+		expect(lastFrame()).toMatch(/node-cluster-lab · ncl-app-\w+\s+0 of \d+ labs? passed/);
+	});
+
+	it('enter opens the check view and checks at once; a failure shows its details and what the program printed', async () => {
+		const {stdin, lastFrame} = app();
+		await openCheck(stdin, lastFrame);
+		failFirstRun(runs[0]!);
+		await vi.waitFor(() => expect(lastFrame()).toContain('✗ Failed at step 1'));
+		const frame = lastFrame()!;
+		expect(frame).toContain('Nothing listens on the port');
+		expect(frame).toContain('expected: a server on 127.0.0.1:20000');
+		expect(frame).toContain('actual:   connection refused');
+		expect(frame).toContain('hint: Call server.listen(PORT, HOST).');
+		expect(frame).toContain('try it yourself: curl -si http://127.0.0.1:20000/');
+		expect(frame).toContain('[your_program] TypeError: boom');
+		expect(frame).toMatch(/r run\s+h hint/);
+	});
+
+	it('? opens the help from any screen; esc closes it', async () => {
+		const {stdin, lastFrame} = app();
+		await openCheck(stdin, lastFrame);
+		await press(stdin, '?');
+		await vi.waitFor(() => expect(lastFrame()).toContain('Lab (check view)'));
+		expect(lastFrame()).toContain('esc ? close');
+		// Keys of the screen below do nothing meanwhile.
+		await press(stdin, 'r');
+		expect(runs).toHaveLength(1);
+		await press(stdin, KEY.escape);
+		await vi.waitFor(() => expect(lastFrame()).not.toContain('Lab (check view)'));
+		expect(lastFrame()).toContain('Checking (opened)');
+	});
+
+	it('r re-runs (the run in progress is cancelled), c cancels, w turns watch mode off', async () => {
+		const {stdin, lastFrame} = app();
+		await openCheck(stdin, lastFrame);
+		await press(stdin, 'r');
+		await vi.waitFor(() => expect(runs).toHaveLength(2));
+		expect(runs[0]!.aborted).toBe(true);
+		await press(stdin, 'c');
+		await vi.waitFor(() => expect(lastFrame()).toContain('Check cancelled'));
+		await press(stdin, 'w');
+		await vi.waitFor(() => expect(lastFrame()).toContain('watch: off'));
+		expect(watchers[0]!.closed).toBe(true);
+	});
+
+	it('x asks first; n keeps the files, y resets them with a backup', async () => {
+		const {stdin, lastFrame} = app();
+		await openCheck(stdin, lastFrame);
+		await press(stdin, 'x');
+		await vi.waitFor(() => expect(lastFrame()).toContain('Replace labs/01-ipc with the starter? [y/N]'));
+		await press(stdin, 'n');
+		await vi.waitFor(() => expect(lastFrame()).not.toContain('[y/N]'));
+		expect(existsSync(path.join(workspace.root, BACKUPS_DIR))).toBe(false);
+		await press(stdin, 'x');
+		await vi.waitFor(() => expect(lastFrame()).toContain('[y/N]'));
+		await press(stdin, 'y');
+		await vi.waitFor(() => expect(lastFrame()).toContain('labs/01-ipc is the starter again.'));
+		expect(readdirSync(path.join(workspace.root, BACKUPS_DIR))).toHaveLength(1);
+	});
+
+	it('s before a pass asks first, then shows the diff against the learner\'s files', async () => {
+		const {stdin, lastFrame} = app();
+		await openCheck(stdin, lastFrame);
+		await press(stdin, 's');
+		await vi.waitFor(() => expect(lastFrame()).toContain('You have not passed 01-ipc yet. Show the reference solution anyway? [y/N]'));
+		await press(stdin, 'y');
+		await vi.waitFor(() => expect(lastFrame()).toContain('- yours (labs/01-ipc)   + reference (solutions/01-ipc)'));
+		expect(lastFrame()).toMatch(/^\+/m);
+		await press(stdin, KEY.escape);
+		await vi.waitFor(() => expect(lastFrame()).toContain('01-ipc Talking to children'));
+	});
+
+	it('s never shows the solution while the instructor lock is on', async () => {
+		const {stdin, lastFrame} = app({NCL_LOCK_SOLUTIONS: '1'});
+		await openCheck(stdin, lastFrame);
+		await press(stdin, 's');
+		await vi.waitFor(() => expect(lastFrame()).toContain('Solutions are locked for this workshop.'));
+		expect(lastFrame()).not.toContain('[y/N]');
+		expect(lastFrame()).not.toContain('+ reference');
+	});
+
+	it('h shows one more hint each time, remembered in the workspace; l shows the lesson; esc goes back', async () => {
+		const {stdin, lastFrame} = app();
+		await openCheck(stdin, lastFrame);
+		await press(stdin, 'h');
+		await vi.waitFor(() => expect(lastFrame()).toMatch(/Hints for 01-ipc \(1 of \d+ seen\)/));
+		await press(stdin, 'h');
+		await vi.waitFor(() => expect(lastFrame()).toMatch(/\(2 of \d+ seen\)/));
+		expect(workspace.progress('01-ipc')?.hintsShown).toBe(2);
+		// A lone ESC waits in Ink's parser for what may follow it: wait for its effect before the next key.
+		await press(stdin, KEY.escape);
+		await vi.waitFor(() => expect(lastFrame()).toContain('Checking (opened)'));
+		await press(stdin, 'l');
+		await vi.waitFor(() => expect(lastFrame()).toContain('01-ipc lesson · rows'), {timeout: 5000});
+		await press(stdin, KEY.escape);
+		await vi.waitFor(() => expect(lastFrame()).toContain('Checking (opened)'));
+	});
+
+	it('n after a pass opens the next lab', async () => {
+		const {stdin, lastFrame} = app();
+		await openCheck(stdin, lastFrame);
+		runs[0]!.finish('passed');
+		await vi.waitFor(() => expect(lastFrame()).toContain('✓ Passed'));
+		expect(lastFrame()).toMatch(/n next lab\s+s solution/);
+		await press(stdin, 'n');
+		const next = session.labs[1];
+		if (next) await vi.waitFor(() => expect(lastFrame()).toContain(`${next.id} `));
+		else await vi.waitFor(() => expect(lastFrame()).toContain('That was the last lab'));
+	});
+
+	it('esc goes back to the menu and cancels the run', async () => {
+		const {stdin, lastFrame} = app();
+		await openCheck(stdin, lastFrame);
+		await press(stdin, KEY.escape);
+		await vi.waitFor(() => expect(lastFrame()).toMatch(/❯ 01-ipc/));
+		expect(runs[0]!.aborted).toBe(true);
+		expect(watchers[0]!.closed).toBe(true);
+	});
+
+	it('q (and ctrl-c) asks the caller to stop everything, once', async () => {
+		const {stdin, lastFrame, onQuit} = app();
+		await press(stdin, 'q');
+		await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1));
+		expect(lastFrame()).toContain('Stopping every process this app started');
+		await press(stdin, KEY.ctrlC, 'q');
+		expect(onQuit).toHaveBeenCalledTimes(1);
+	});
+});
