@@ -3,7 +3,7 @@ import path from 'node:path';
 import {loadCatalog, type Lab} from './catalog.js';
 import {UserError} from './command.js';
 import {copyTree, writeFileAtomic} from './fs-safe.js';
-import {packageRoot, startersDir, templatesDir} from './paths.js';
+import {kitVersion, startersDir, templatesDir} from './paths.js';
 import {STATE_FILE, writeInitialState} from './workspace.js';
 
 /** The folder `init` (and the app, outside a workspace) suggests. */
@@ -16,9 +16,7 @@ export type CreatedWorkspace = {
 	labs: Lab[];
 };
 
-export function kitVersion(): string {
-	return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {version: string}).version;
-}
+export {kitVersion};
 
 /**
 Create a workspace in `root`: every lab's starter, the README, the progress

@@ -1,18 +1,13 @@
-import {readFileSync} from 'node:fs';
-import path from 'node:path';
 import {createInterface} from 'node:readline/promises';
 import {parseArgs} from 'node:util';
 import {parseCommandArgs, UsageError, UserError, type Command, type Io} from './command.js';
 import {colourOff, noTerminalMessage, noTerminalReason} from './app/terminal.js';
-import {packageRoot} from './paths.js';
+import {kitVersion} from './paths.js';
 import {killAllLabGroups} from './harness/lab-process.js';
 import {WorkspaceError} from './workspace.js';
 
 const BIN = 'node-cluster-lab';
 
-function version(): string {
-	return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {version: string}).version;
-}
 
 /**
 The commands, loaded only when one runs or the help lists them: they bring the
@@ -26,7 +21,7 @@ async function loadCommands(): Promise<Command[]> {
 function mainHelp(commands: Command[]): string {
 	const width = Math.max(...commands.map(command => command.name.length));
 	return [
-		`${BIN} ${version()}: labs on serving HTTP from many Node.js processes`,
+		`${BIN} ${kitVersion()}: labs on serving HTTP from many Node.js processes`,
 		'',
 		`usage: ${BIN} <command> [options]`,
 		`       ${BIN} [--dir <workspace>]   the interactive app (needs a terminal)`,
@@ -125,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
 	const io = makeIo();
 	const [name, ...rest] = argv;
 	if (name === '--version' || name === '-v' || name === 'version') {
-		io.out(version());
+		io.out(kitVersion());
 		return 0;
 	}
 	if (name === undefined || (name.startsWith('-') && name !== '--help' && name !== '-h')) return app(argv, io);

@@ -1,4 +1,4 @@
-import {existsSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -29,3 +29,8 @@ Absolute file URL of tsx's ESM loader. A bare `--import tsx` resolves from the
 learner's cwd and fails where it has no node_modules/tsx, as under npx.
 */
 export const tsxLoaderUrl = import.meta.resolve('tsx');
+
+/** The kit's own version, from its package.json (shown by --version, written into new workspaces). */
+export function kitVersion(): string {
+	return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {version: string}).version;
+}
