@@ -1,7 +1,7 @@
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {parse as parseYaml} from 'yaml';
-import {lessonsDir} from './paths.js';
+import {frontMatterSnapshotFile, lessonsDir} from './paths.js';
 
 /** One lab as lessons/<id>.md's front matter describes it: the single source of truth. */
 export type Lab = {
@@ -27,10 +27,35 @@ export class CatalogError extends Error {}
 
 const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/;
 
+let snapshot: Record<string, unknown> | undefined;
+
+/**
+The build (scripts/bundle.mjs) parses every lesson's front matter once and
+stores it by its exact YAML text. Parsing YAML at start-up cost the app's first
+frame ~18 ms; a lookup by text can never be stale: an edited lesson misses and
+is parsed as before.
+*/
+function parsedFrontMatter(yamlText: string): unknown {
+	if (snapshot === undefined) {
+		try {
+			snapshot = JSON.parse(readFileSync(frontMatterSnapshotFile, 'utf8')) as Record<string, unknown>;
+		} catch {
+			// Running from source before any build: parse everything.
+			snapshot = {};
+		}
+	}
+	return Object.hasOwn(snapshot, yamlText) ? structuredClone(snapshot[yamlText]) : parseYaml(yamlText);
+}
+
+/** The YAML between the opening and closing `---`, or undefined when there is none. */
+export function frontMatterText(markdown: string): string | undefined {
+	return FRONT_MATTER.exec(markdown)?.[1];
+}
+
 export function splitFrontMatter(markdown: string): {data: unknown; body: string} {
 	const match = FRONT_MATTER.exec(markdown);
 	if (!match) return {data: undefined, body: markdown};
-	return {data: parseYaml(match[1]!), body: markdown.slice(match[0].length)};
+	return {data: parsedFrontMatter(match[1]!), body: markdown.slice(match[0].length)};
 }
 
 function stringList(value: unknown, field: string, file: string): string[] {

@@ -21,6 +21,8 @@ export const lessonsDir = path.join(packageRoot, 'lessons');
 export const startersDir = path.join(packageRoot, 'labs');
 export const solutionsDir = path.join(packageRoot, 'solutions');
 export const templatesDir = path.join(packageRoot, 'templates');
+/** Every lesson's front matter, parsed at build time (see catalog.ts). */
+export const frontMatterSnapshotFile = path.join(packageRoot, 'dist', 'front-matter.json');
 /** Plain JS on purpose: it must start fast and without the tsx loader. */
 export const keeperFile = path.join(packageRoot, 'cli', 'harness', 'keeper.mjs');
 

@@ -1,9 +1,9 @@
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {lessonBody, loadCatalog} from '../cli/catalog.js';
+import {frontMatterText, lessonBody, loadCatalog, splitFrontMatter} from '../cli/catalog.js';
 import {checks} from '../cli/checks/index.js';
-import {solutionsDir, startersDir} from '../cli/paths.js';
+import {frontMatterSnapshotFile, solutionsDir, startersDir} from '../cli/paths.js';
 import {mutantsOf} from './labs/mutants.js';
 
 const labs = loadCatalog();
@@ -17,6 +17,21 @@ describe('the catalog', () => {
 
 	it('has a checker for every lab and a lab for every checker', () => {
 		expect(Object.keys(checks).sort()).toEqual(labs.map(lab => lab.id).sort());
+	});
+
+	// The app's start-up reads every lesson's front matter from this file instead of parsing YAML.
+	it('is in the build\'s front-matter snapshot, lesson by lesson (npm run build writes it)', () => {
+		const snapshot = JSON.parse(readFileSync(frontMatterSnapshotFile, 'utf8')) as Record<string, unknown>;
+		for (const lab of labs) {
+			const yamlText = frontMatterText(readFileSync(lab.lessonFile, 'utf8'))!;
+			expect(Object.hasOwn(snapshot, yamlText), `${lab.id}'s front matter, as built`).toBe(true);
+			expect((snapshot[yamlText] as {id: string}).id).toBe(lab.id);
+		}
+	});
+
+	it('parses front matter the snapshot does not know, as after an edit', () => {
+		const edited = `---\nid: 99-new\ntitle: "Edited at ${Date.now()}"\n---\nbody`;
+		expect(splitFrontMatter(edited)).toEqual({data: {id: '99-new', title: expect.stringMatching(/^Edited at \d+$/)}, body: 'body'});
 	});
 
 	for (const lab of labs) {
