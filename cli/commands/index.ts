@@ -7,7 +7,8 @@ import {listCommand} from './list.js';
 import {loadCommand} from './load.js';
 import {resetCommand} from './reset.js';
 import {solutionCommand} from './solution.js';
+import {traceCommand} from './trace.js';
 import {verifyCommand} from './verify.js';
 
 /** In the order `--help` lists them: the learner's loop first. */
-export const commands: Command[] = [initCommand, listCommand, lessonCommand, verifyCommand, hintCommand, solutionCommand, resetCommand, doctorCommand, loadCommand];
+export const commands: Command[] = [initCommand, listCommand, lessonCommand, verifyCommand, hintCommand, solutionCommand, resetCommand, doctorCommand, loadCommand, traceCommand];

@@ -1,5 +1,5 @@
 import {execFile, execFileSync} from 'node:child_process';
-import {mkdtempSync, readdirSync, rmSync} from 'node:fs';
+import {copyFileSync, mkdtempSync, readdirSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
@@ -34,7 +34,7 @@ function npx(cwd: string, ...args: string[]) {
 describe('npm pack + npx from an empty folder', () => {
 	it('ships the bundle, lessons, starters, solutions, keeper and templates, and no tests', () => {
 		const listing = execFileSync('tar', ['-tzf', tarball], {encoding: 'utf8'});
-		for (const file of ['package/dist/cli.js', 'package/cli/harness/keeper.mjs', 'package/lessons/01-ipc.md', 'package/labs/01-ipc/main.ts', 'package/solutions/01-ipc/main.ts', 'package/templates/workspace/gitignore', 'package/templates/workspace/.github/workflows/labs.yml']) {
+		for (const file of ['package/dist/cli.js', 'package/dist/front-matter.json', 'package/cli/harness/keeper.mjs', 'package/cli/harness/ipc-spy.cjs', 'package/cli/harness/trace-launcher.mjs', 'package/lessons/01-ipc.md', 'package/labs/01-ipc/main.ts', 'package/solutions/01-ipc/main.ts', 'package/templates/workspace/gitignore', 'package/templates/workspace/.github/workflows/labs.yml']) {
 			expect(listing, file).toContain(file);
 		}
 		expect(listing).not.toContain('package/test/');
@@ -57,5 +57,12 @@ describe('npm pack + npx from an empty folder', () => {
 
 		const solutions = await npx(workspace, 'verify', '--solutions', '01-ipc');
 		expect(solutions.code, `${solutions.stdout}\n${solutions.stderr}`).toBe(0);
+
+		// trace preloads its spy from the installed package into every process of the tree.
+		copyFileSync(path.join(packageRoot, 'test', 'fixtures', 'trace', 'cluster-app.cjs'), path.join(workspace, 'cluster-app.cjs'));
+		const trace = await npx(workspace, 'trace', '--timeout', '20', '--', 'node', 'cluster-app.cjs');
+		expect(trace.code, `${trace.stdout}\n${trace.stderr}`).toBe(0);
+		expect(trace.stdout).toMatch(/queryServer/);
+		expect(trace.stdout).toMatch(/newconn .*TCP handle/);
 	}, 240_000);
 });
