@@ -3,6 +3,7 @@ import {ipcCheck} from './01-ipc.js';
 import {sharedHandleCheck} from './03-shared-handle.js';
 import {autoRestartCheck} from './05-auto-restart.js';
 import {dispatchCheck} from './04-dispatch.js';
+import {clusterCheck} from './07-cluster.js';
 import {rollingReloadCheck} from './06-rolling-reload.js';
 
 /** Every lab's checker, by lab id. A kit test fails when a lesson has none. */
@@ -12,4 +13,5 @@ export const checks: Record<string, LabCheck> = {
 	[autoRestartCheck.lab]: autoRestartCheck,
 	[dispatchCheck.lab]: dispatchCheck,
 	[rollingReloadCheck.lab]: rollingReloadCheck,
+	[clusterCheck.lab]: clusterCheck,
 };
