@@ -1,10 +1,10 @@
 import {readFileSync, readlinkSync} from 'node:fs';
 import path from 'node:path';
-import {describe, expect, it} from 'vitest';
+import {afterAll, describe, expect, it} from 'vitest';
 import {loadCatalog} from '../../cli/catalog.js';
 import {solutionsDir, startersDir} from '../../cli/paths.js';
 import {listProcs} from '../../cli/harness/procfs.js';
-import {mutantsOf} from './mutants.js';
+import {materialize, mutantsOf, removeMaterialized} from './mutants.js';
 import {explain, runCheck} from './run-check.js';
 
 /**
@@ -33,6 +33,8 @@ function leftovers(folder: string): number[] {
 // A lab's runs go side by side (vitest's maxConcurrency bounds how many): each
 // has its own port and process group, and the checkers were proven on this
 // 2-core machine under load averages of 10 and more.
+afterAll(removeMaterialized);
+
 for (const lab of loadCatalog()) {
 	describe.concurrent(`lab ${lab.id}`, () => {
 		it('passes the reference solution', async () => {
@@ -50,11 +52,12 @@ for (const lab of loadCatalog()) {
 		for (const mutant of mutantsOf(lab.id)) {
 			// Root-only mutants run wherever the checker can catch them; CI runs as root.
 			it.runIf(!mutant.requiresRoot || process.getuid?.() === 0)(`rejects mutant ${mutant.name} at step ${mutant.rejectedBy}: ${mutant.mistake}`, async () => {
-				const outcome = await runCheck(lab.id, mutant.dir);
+				const dir = materialize(mutant);
+				const outcome = await runCheck(lab.id, dir);
 				expect(outcome.status, explain(outcome)).toBe('failed');
 				expect(outcome.failed?.step, explain(outcome)).toBe(mutant.rejectedBy);
 				expect(outcome.failed?.failure.message, explain(outcome)).toMatch(new RegExp(mutant.messageMatches, 'i'));
-				expect(leftovers(mutant.dir)).toEqual([]);
+				expect(leftovers(dir)).toEqual([]);
 			});
 		}
 	});
