@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto';
 import {isAlive, readProc, descendantsOf, childrenOf} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
-import {busyNote, describeFailures, ipcChildren, jsonBody, list, pollUntil, startsStep, sigtermStep} from './common.js';
+import {busyNote, describeFailures, ipcChildren, jsonBody, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -70,14 +70,7 @@ export const ipcCheck: LabCheck = {
 						repro,
 					});
 				}
-				if (answer.pid === undefined) {
-					context.fail({
-						message: 'The answer has no numeric x-worker-pid header',
-						expected: 'x-worker-pid: <pid of the child that did the work>',
-						actual: answer.headers['x-worker-pid'] === undefined ? 'no x-worker-pid header' : `x-worker-pid: ${answer.headers['x-worker-pid']}`,
-						repro,
-					});
-				}
+				requireWorkerPid(context, answer, {who: 'the child that did the work', repro});
 			},
 		},
 		{
@@ -116,15 +109,7 @@ export const ipcCheck: LabCheck = {
 					return pids.length >= WORKERS ? pids : undefined;
 				}, 3000, context);
 				const pids = settled ?? ipcChildren(context.primaryPid);
-				if (pids.length !== WORKERS) {
-					context.fail({
-						message: `WORKERS=${WORKERS} but your primary has ${pids.length} IPC children`,
-						expected: `${WORKERS} children, as many as process.env.WORKERS says`,
-						actual: `${pids.length}: ${list(pids)}`,
-						hint: 'Read the count from process.env.WORKERS (a string: convert it with Number()) instead of hard-coding it.',
-						repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
-					});
-				}
+				requireWorkerCount(context, pids, WORKERS);
 				context.memo.set('children', pids);
 			},
 		},

@@ -2,7 +2,7 @@ import {readdirSync, readFileSync, readlinkSync} from 'node:fs';
 import http from 'node:http';
 import {childrenOf, countTcpStates, descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
-import {busyNote, describeFailures, ipcChildren, list, pollUntil, startsStep, sigtermStep} from './common.js';
+import {busyNote, describeFailures, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -250,15 +250,7 @@ export const sharedHandleCheck: LabCheck = {
 						repro,
 					});
 				}
-				if (answer.pid === undefined) {
-					context.fail({
-						message: 'The answer has no numeric x-worker-pid header',
-						expected: 'x-worker-pid: <pid of the process that answered>',
-						actual: answer.headers['x-worker-pid'] === undefined ? `no x-worker-pid header (headers: ${Object.keys(answer.headers).join(', ')})` : `x-worker-pid: ${answer.headers['x-worker-pid']}`,
-						hint: "Set it in the child's request handler: res.setHeader('x-worker-pid', String(process.pid)).",
-						repro,
-					});
-				}
+				requireWorkerPid(context, answer, {who: 'the process that answered', repro});
 				if (hung.length > 0) context.note(`${hung.length} connection(s) got no answer before this one; the next steps look at who accepted such connections`);
 			},
 		},
@@ -286,15 +278,7 @@ export const sharedHandleCheck: LabCheck = {
 						repro,
 					});
 				}
-				if (pids.length !== WORKERS) {
-					context.fail({
-						message: `WORKERS=${WORKERS} but your primary has ${pids.length} IPC children`,
-						expected: `${WORKERS} children, as many as process.env.WORKERS says`,
-						actual: `${pids.length}: ${list(pids)}`,
-						hint: 'Read the count from process.env.WORKERS (a string: convert it with Number()) instead of hard-coding it.',
-						repro,
-					});
-				}
+				requireWorkerCount(context, pids, WORKERS, {repro});
 				context.memo.set('children', pids);
 			},
 		},

@@ -5,7 +5,7 @@ import net from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
 import {descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
-import {describeFailures, ipcChildren, list, pollUntil, startsStep, sigtermStep} from './common.js';
+import {describeFailures, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -367,15 +367,7 @@ export const dispatchCheck: LabCheck = {
 						repro,
 					});
 				}
-				if (answer.pid === undefined) {
-					context.fail({
-						message: 'The answer has no numeric x-worker-pid header',
-						expected: 'x-worker-pid: <pid of the child that answered>',
-						actual: answer.headers['x-worker-pid'] === undefined ? 'no x-worker-pid header' : `x-worker-pid: ${String(answer.headers['x-worker-pid'])}`,
-						hint: "Set it in the child's request handler: res.setHeader('x-worker-pid', String(process.pid)).",
-						repro,
-					});
-				}
+				requireWorkerPid(context, answer, {who: 'the child that answered', repro});
 			},
 		},
 		{
@@ -397,15 +389,7 @@ export const dispatchCheck: LabCheck = {
 						repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
 					});
 				}
-				if (pids.length !== WORKERS) {
-					context.fail({
-						message: `WORKERS=${WORKERS} but your primary has ${pids.length} IPC children`,
-						expected: `${WORKERS} children, as many as process.env.WORKERS says`,
-						actual: `${pids.length}: ${list(pids)}`,
-						hint: 'Read the count from process.env.WORKERS (a string: convert it with Number()).',
-						repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
-					});
-				}
+				requireWorkerCount(context, pids, WORKERS);
 				context.memo.set('children', pids);
 			},
 		},

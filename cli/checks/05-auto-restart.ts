@@ -5,7 +5,7 @@ import path from 'node:path';
 import {randomUUID} from 'node:crypto';
 import {LoadLoop, type TimedAnswer} from '../harness/load-loop.js';
 import {decodeAddress, descendantsOf, isAlive, readProc} from '../harness/procfs.js';
-import {describeFailures, ipcChildren, list, pollUntil, startsStep, sigtermStep} from './common.js';
+import {describeFailures, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -334,14 +334,7 @@ export const autoRestartCheck: LabCheck = {
 						repro: context.curl('/'),
 					});
 				}
-				if (answer.pid === undefined) {
-					context.fail({
-						message: 'The answer has no numeric x-worker-pid header',
-						expected: 'x-worker-pid: <pid of the child that served it>',
-						actual: answer.headers['x-worker-pid'] === undefined ? 'no x-worker-pid header' : `x-worker-pid: ${answer.headers['x-worker-pid']}`,
-						repro: context.curl('/'),
-					});
-				}
+				requireWorkerPid(context, answer, {who: 'the child that served it', repro: context.curl('/')});
 			},
 		},
 		{
@@ -354,15 +347,10 @@ export const autoRestartCheck: LabCheck = {
 					return found.length >= WORKERS ? found : undefined;
 				}, 3000, context);
 				const found = pids ?? ipcChildren(context.primaryPid);
-				if (found.length !== WORKERS) {
-					context.fail({
-						message: `WORKERS=${WORKERS} but your primary has ${found.length} IPC children`,
-						expected: `${WORKERS} children started with child_process.fork() (NODE_CHANNEL_FD in /proc/<pid>/environ)`,
-						actual: `${found.length}: ${list(found)}`,
-						hint: 'Read the count from process.env.WORKERS and fork that many children of worker.ts.',
-						repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
-					});
-				}
+				requireWorkerCount(context, found, WORKERS, {
+					expected: `${WORKERS} children started with child_process.fork() (NODE_CHANNEL_FD in /proc/<pid>/environ)`,
+					hint: 'Read the count from process.env.WORKERS and fork that many children of worker.ts.',
+				});
 				context.waitingFor('answers to 12 GET / requests');
 				const answers = await context.http.burst({count: 12, concurrency: 3, timeoutMs: 5000, path: index => `/?who=${index}`});
 				const failed = answers.filter(answer => answer.status !== 200);

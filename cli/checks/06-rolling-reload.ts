@@ -5,7 +5,7 @@ import path from 'node:path';
 import {childrenOf, descendantsOf, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import {LoadLoop, type TimedAnswer} from '../harness/load-loop.js';
 import {TrafficClient, type Answer} from '../harness/traffic.js';
-import {describeFailures, ipcChildren, list, pollUntil, startsStep} from './common.js';
+import {describeFailures, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -164,15 +164,12 @@ export const rollingReloadCheck: LabCheck = {
 						repro: context.curl('/'),
 					});
 				}
-				if (hello.pid === undefined) {
-					context.fail({
-						message: 'The answer to GET / has no numeric x-worker-pid header',
-						expected: 'x-worker-pid: <pid of the child that answered>',
-						actual: hello.headers['x-worker-pid'] === undefined ? 'no x-worker-pid header' : `x-worker-pid: ${hello.headers['x-worker-pid']}`,
-						hint: "Set it in the child on every response: res.setHeader('x-worker-pid', String(process.pid)).",
-						repro: context.curl('/'),
-					});
-				}
+				requireWorkerPid(context, hello, {
+					message: 'The answer to GET / has no numeric x-worker-pid header',
+					who: 'the child that answered',
+					hint: "Set it in the child on every response: res.setHeader('x-worker-pid', String(process.pid)).",
+					repro: context.curl('/'),
+				});
 				const wait = 400;
 				context.waitingFor(`an answer to GET /slow?ms=${wait}`);
 				const slow = await context.http.get(`/slow?ms=${wait}`, {timeoutMs: 5000});
@@ -204,15 +201,7 @@ export const rollingReloadCheck: LabCheck = {
 						repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
 					});
 				}
-				if (pids.length !== WORKERS) {
-					context.fail({
-						message: `WORKERS=${WORKERS} but your primary has ${pids.length} IPC children`,
-						expected: `${WORKERS} children, as many as process.env.WORKERS says`,
-						actual: `${pids.length}: ${list(pids)}`,
-						hint: 'Read the count from process.env.WORKERS (a string: convert it with Number()) instead of hard-coding it.',
-						repro: `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
-					});
-				}
+				requireWorkerCount(context, pids, WORKERS);
 				const inodes = listenInodes(context.port);
 				const primaryHolds = inodes.length === 1 && holdersOf(inodes[0]!, [primary(context)]).length === 1;
 				if (!primaryHolds) {

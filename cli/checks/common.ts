@@ -3,6 +3,34 @@ import {childrenOf, descendantsOf, environ, groupMembers, isAlive, listenInodes,
 import type {Answer} from '../harness/traffic.js';
 import type {Step, StepContext} from './step.js';
 
+/**
+Fails the step unless the answer names a process in a numeric x-worker-pid
+header. `who` completes "x-worker-pid: <pid of …>", e.g. "the child that answered".
+*/
+export function requireWorkerPid(context: StepContext, answer: {pid?: number; headers: Record<string, string | string[] | undefined>}, options: {who: string; hint?: string; repro: string; message?: string}): number {
+	if (answer.pid !== undefined) return answer.pid;
+	const header = answer.headers['x-worker-pid'];
+	return context.fail({
+		message: options.message ?? 'The answer has no numeric x-worker-pid header',
+		expected: `x-worker-pid: <pid of ${options.who}>`,
+		actual: header === undefined ? `no x-worker-pid header (headers: ${Object.keys(answer.headers).join(', ') || 'none'})` : `x-worker-pid: ${header}`,
+		hint: options.hint ?? "Set it in the child's request handler: res.setHeader('x-worker-pid', String(process.pid)).",
+		repro: options.repro,
+	});
+}
+
+/** Fails the step unless the primary has exactly WORKERS IPC children. */
+export function requireWorkerCount(context: StepContext, pids: readonly number[], workers: number, options: {expected?: string; hint?: string; repro?: string} = {}): void {
+	if (pids.length === workers) return;
+	context.fail({
+		message: `WORKERS=${workers} but your primary has ${pids.length} IPC children`,
+		expected: options.expected ?? `${workers} children, as many as process.env.WORKERS says`,
+		actual: `${pids.length}: ${list(pids)}`,
+		hint: options.hint ?? 'Read the count from process.env.WORKERS (a string: convert it with Number()) instead of hard-coding it.',
+		repro: options.repro ?? `${context.runItYourself} &  sleep 2; ps -o pid,ppid,args --forest -C node`,
+	});
+}
+
 /** Child processes of pid that were forked with an IPC channel (fork(), cluster.fork()). */
 export function ipcChildren(pid: number): number[] {
 	return childrenOf(pid)
