@@ -42,7 +42,8 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 	const port = await pickFreePort(HOST);
 	const env = {...check.env(lab.defaults), PORT: String(port), HOST};
 	const entryPath = path.join(dir, lab.entry);
-	emit({type: 'lab-start', lab: lab.id, title: lab.title, dir: relative(cwd, dir), entry: relative(cwd, entryPath), env, steps: check.steps.map(({id, title}) => ({id, title}))});
+	const shownEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !check.kitVariables?.includes(name)));
+	emit({type: 'lab-start', lab: lab.id, title: lab.title, dir: relative(cwd, dir), entry: relative(cwd, entryPath), env: shownEnv, steps: check.steps.map(({id, title}) => ({id, title}))});
 
 	const skipRest = (from: number, reason: string) => {
 		for (const step of check.steps.slice(from)) emit({type: 'step-skip', lab: lab.id, step: step.id, title: step.title, reason});

@@ -57,5 +57,10 @@ export type LabCheck = {
 	lab: string;
 	/** The environment for this run; defaults come from the lesson's front matter. */
 	env: (defaults: Record<string, string>) => Record<string, string>;
+	/**
+	Variables the kit sets for its own instruments (lab 08's IPC spy), kept out of
+	the environment a report shows: the learner sets none of them to reproduce a run.
+	*/
+	kitVariables?: readonly string[];
 	steps: Step[];
 };
