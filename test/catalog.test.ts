@@ -64,6 +64,8 @@ describe('the catalog', () => {
 				for (const mutant of mutants) {
 					expect(steps, `${mutant.name}.rejectedBy`).toContain(mutant.rejectedBy);
 					expect(mutant.messageMatches, `${mutant.name}.messageMatches`).toBeTruthy();
+					// Only the mistake is stored: mutant.json and mutant.patch, no copies of the lab's files.
+					expect(readdirSync(mutant.dir).sort(), mutant.name).toEqual(['mutant.json', 'mutant.patch']);
 					// Its patch still applies to the solution (a stale patch fails here, by name, in milliseconds).
 					const dir = materialize(mutant);
 					for (const file of lab.files) expect(existsSync(path.join(dir, file)), `${mutant.name}/${file}`).toBe(true);

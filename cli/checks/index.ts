@@ -4,6 +4,7 @@ import {sharedHandleCheck} from './03-shared-handle.js';
 import {autoRestartCheck} from './05-auto-restart.js';
 import {dispatchCheck} from './04-dispatch.js';
 import {clusterCheck} from './07-cluster.js';
+import {clusterInternalsCheck} from './08-cluster-internals.js';
 import {rollingReloadCheck} from './06-rolling-reload.js';
 
 /** Every lab's checker, by lab id. A kit test fails when a lesson has none. */
@@ -14,4 +15,5 @@ export const checks: Record<string, LabCheck> = {
 	[dispatchCheck.lab]: dispatchCheck,
 	[rollingReloadCheck.lab]: rollingReloadCheck,
 	[clusterCheck.lab]: clusterCheck,
+	[clusterInternalsCheck.lab]: clusterInternalsCheck,
 };

@@ -44,8 +44,6 @@ mutant's name, so checker messages and leftover checks stay readable.
 */
 export function materialize(mutant: Mutant): string {
 	const patchFile = path.join(mutant.dir, 'mutant.patch');
-	// TRANSITIONAL: a mutant still stored as a full copy runs from where it is.
-	if (!existsSync(patchFile)) return mutant.dir;
 	if (scratch === undefined) {
 		scratch = mkdtempSync(path.join(os.tmpdir(), 'ncl-mutants-'));
 		// As in a learner's workspace (templates/workspace/package.json): the .ts files are ES modules.
