@@ -262,6 +262,20 @@ export type IpcMessage = {
 };
 
 /**
+A message as both sides can compare it. Sending an accepted net.Socket, Node
+adds `key` (the server's connection key, "4:127.0.0.1:3000") to the
+NODE_HANDLE envelope after the spy has written the sender's line, so the
+receiver's copy has it and the sender's does not.
+*/
+function wireIdentity(msg: unknown): string {
+	if (typeof msg === 'object' && msg !== null && (msg as {cmd?: unknown}).cmd === 'NODE_HANDLE') {
+		const {key: _addedBySender, ...envelope} = msg as Record<string, unknown>;
+		return JSON.stringify(envelope);
+	}
+	return JSON.stringify(msg);
+}
+
+/**
 Joins "out" and "in" lines into messages, fed in file order. A channel keeps
 order, so the first unmatched "out" from A to B is the one B's next "in" from A
 received. What an "in" does not match (its sender was not spied) becomes a
@@ -281,7 +295,8 @@ export class MessagePairer {
 			return message;
 		}
 		const queue = this.waiting.get(`${event.peer}>${event.pid}`);
-		const sameMessage = queue?.findIndex(candidate => JSON.stringify(candidate.msg) === JSON.stringify(event.msg)) ?? -1;
+		const received = wireIdentity(event.msg);
+		const sameMessage = queue?.findIndex(candidate => wireIdentity(candidate.msg) === received) ?? -1;
 		if (queue && sameMessage >= 0) {
 			// Anything queued before it was lost on the way (its receiver never emitted it).
 			const [message] = queue.splice(0, sameMessage + 1).slice(-1);

@@ -230,6 +230,15 @@ describe('readTrace and the parser', () => {
 		]);
 	});
 
+	it('pairs a sent net.Socket with its receipt although Node adds the server\'s key to the envelope on the way', () => {
+		const inner = {cmd: 'NODE_CLUSTER', act: 'newconn', seq: 3};
+		const sent: TraceMessage = {t: 1, pid: 10, peer: 11, dir: 'out', internal: true, msg: {cmd: 'NODE_HANDLE', type: 'net.Socket', msg: inner}, handle: 'TCP'};
+		const received: TraceMessage = {...sent, t: 2, pid: 11, peer: 10, dir: 'in', msg: {cmd: 'NODE_HANDLE', type: 'net.Socket', msg: inner, key: '4:127.0.0.1:3000'}};
+		const messages = pairMessages([sent, received]);
+		expect(messages).toHaveLength(1);
+		expect(messages[0]).toMatchObject({from: 10, to: 11, sentAt: 1, receivedAt: 2});
+	});
+
 	it('drops the out line of a send that threw', () => {
 		expect(parseTrace(`${json(start)}\n${json(out)}\n${json({t: 2, pid: 10, event: 'unsent'})}\n`)).toEqual([start]);
 	});
