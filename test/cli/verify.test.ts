@@ -9,6 +9,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {loadCatalog} from '../../cli/catalog.js';
 import {checks} from '../../cli/checks/index.js';
 import type {JsonReport} from '../../cli/reporters/json.js';
+import {applyMutantPatch} from '../labs/mutant-patch.js';
 import {buildCli, initWorkspace, readState, removeTempDirs, repoRoot, runCli, stackLines, survivors, tempDir} from './helpers.js';
 
 const LAB = '01-ipc';
@@ -195,8 +196,7 @@ describe('verify without a workspace', () => {
 		const mutant = mutants.includes('single-process') ? 'single-process' : mutants[0]!;
 		const {rejectedBy} = JSON.parse(fs.readFileSync(path.join(mutantsDir, mutant, 'mutant.json'), 'utf8')) as {rejectedBy: string};
 		const folder = tempDir();
-		fs.mkdirSync(path.join(folder, LAB));
-		copyInto(path.join(mutantsDir, mutant), path.join(folder, LAB));
+		applyMutantPatch(path.join(repoRoot, 'solutions', LAB), fs.readFileSync(path.join(mutantsDir, mutant, 'mutant.patch'), 'utf8'), path.join(folder, LAB));
 
 		const result = await runCli(['verify', LAB, '--dir', folder, '--reporter', 'json'], {cwd: tempDir()});
 		expect(result.code).toBe(1);
