@@ -289,12 +289,17 @@ After a restart with SECOND_PORT taken: every worker must stay alive and
 report, through the app's 'error' listener, EADDRINUSE for that port. In
 shared mode, no worker may end up listening on some other port instead.
 */
-async function checkListenError(context: StepContext, secondPort: number, mode: 'rr' | 'shared'): Promise<void> {
+function listenErrorRepro(context: StepContext): string {
+	return `${runLine(context)} &  sleep 3; curl -s http://${context.host}:${context.port}/listen-errors; curl -s http://${context.host}:${controlPort(context)}/exits`;
+}
+
+/**
+Fails the step if workers died since the restart: a failed listen() that crashed
+them. `seen` holds every worker pid seen alive; the primary's record of exits
+(GET /exits) covers the ones gone before anyone looked.
+*/
+async function failIfListenErrorKilled(context: StepContext, secondPort: number, mode: 'rr' | 'shared', seen: ReadonlySet<number>): Promise<void> {
 	const control = controlPort(context);
-	const repro = `${runLine(context)} &  sleep 3; curl -s http://${context.host}:${context.port}/listen-errors; curl -s http://${context.host}:${control}/exits`;
-	// Workers that crash on the failed listen may be gone before we first look: remember every one
-	// ever seen, and ask the primary's record of exits as well.
-	const seen = new Set<number>();
 	const deaths = async (): Promise<string | undefined> => {
 		const exits = (await exitsOf(context, control)) ?? [];
 		const gone = [...new Set([...[...seen].filter(pid => !isAlive(pid)), ...exits.map(record => record.pid ?? 0).filter(pid => pid > 0)])];
@@ -311,8 +316,16 @@ async function checkListenError(context: StepContext, secondPort: number, mode: 
 			expected: `every worker alive, and the app's second server gets an 'error' event with code EADDRINUSE (port ${secondPort} is taken)`,
 			actual: `${what} exited; the rest of the app (port ${context.port}) would have kept working`,
 			hint: "When the primary's reply carries an error, don't throw it in the worker: build an Error with its code, errno and syscall and emit it on the server (server.emit('error', err)). The app has an 'error' listener; an app without one would still crash, as with a plain listen().",
-			repro,
+			repro: listenErrorRepro(context),
 		});
+	const gone = await deaths();
+	if (gone) dead(gone);
+}
+
+async function checkListenError(context: StepContext, secondPort: number, mode: 'rr' | 'shared'): Promise<void> {
+	const repro = listenErrorRepro(context);
+	// Workers that crash on the failed listen may be gone before we first look: remember every one ever seen.
+	const seen = new Set<number>();
 	context.waitingFor(`${WORKERS} workers, each reporting its failed listen on port ${secondPort}`);
 	const stopAt = Date.now() + WORKERS_WITHIN_MS + 4000;
 	const reports = new Map<number, HttpResult>();
@@ -322,8 +335,7 @@ async function checkListenError(context: StepContext, secondPort: number, mode: 
 	};
 	for (;;) {
 		for (const pid of workersOf(context)) seen.add(pid);
-		const gone = await deaths();
-		if (gone) dead(gone);
+		await failIfListenErrorKilled(context, secondPort, mode, seen);
 		if (mode === 'shared') {
 			// A bind that failed in the primary and was not noticed: the worker's listen() on that socket binds a random port.
 			for (const pid of seen) {
@@ -346,8 +358,7 @@ async function checkListenError(context: StepContext, secondPort: number, mode: 
 			if (alive.every(pid => reported(pid))) break;
 		}
 		if (Date.now() >= stopAt || context.signal.aborted) {
-			const late = await deaths();
-			if (late) dead(late);
+			await failIfListenErrorKilled(context, secondPort, mode, seen);
 			if (alive.length !== WORKERS) {
 				context.fail({
 					message: `In ${mode} mode with SECOND_PORT=${secondPort} (a taken port), your primary has ${alive.length} workers instead of ${WORKERS}`,
@@ -371,8 +382,7 @@ async function checkListenError(context: StepContext, secondPort: number, mode: 
 		await new Promise(resolve => setTimeout(resolve, 100));
 	}
 	// Nothing died while we asked.
-	const gone = await deaths();
-	if (gone) dead(gone);
+	await failIfListenErrorKilled(context, secondPort, mode, seen);
 }
 
 export const clusterInternalsCheck: LabCheck = {
@@ -754,7 +764,14 @@ export const clusterInternalsCheck: LabCheck = {
 					for (const mode of ['shared', 'rr'] as const) {
 						context.waitingFor(`your program to start with MINI_CLUSTER_MODE=${mode} SECOND_PORT=${held.port} (a port the checker holds)`);
 						const control = await pickFreePort(context.host);
-						await context.restart({MINI_CLUSTER_MODE: mode, SECOND_PORT: String(held.port), CONTROL_PORT: String(control), NODE_OPTIONS: '', NCL_TRACE_FILE: ''});
+						try {
+							await context.restart({MINI_CLUSTER_MODE: mode, SECOND_PORT: String(held.port), CONTROL_PORT: String(control), NODE_OPTIONS: '', NCL_TRACE_FILE: ''});
+						} catch (error) {
+							// Workers crashed by the failed listen on SECOND_PORT may die before the app's own port
+							// ever listens: then the restart fails, and the crash is the mistake to name.
+							if (error instanceof CheckFailure) await failIfListenErrorKilled(context, held.port, mode, new Set());
+							throw error;
+						}
 						await checkListenError(context, held.port, mode);
 					}
 				} finally {
