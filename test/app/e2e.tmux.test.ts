@@ -45,6 +45,7 @@ describe('the app in a terminal', () => {
 		const app = openApp(workspace, 100, 30);
 		await app.waitFor(/❯ 01-ipc/);
 
+		await app.waitForRawMode();
 		app.sendKeys('Enter');
 		// Opened in watch mode: the starter is checked at once, and fails.
 		const starter = await app.waitFor(/✗ Failed at step \d+ of \d+ \(opened\)/, 90_000);
@@ -87,6 +88,7 @@ describe('the app in a terminal', () => {
 		expect(rows[footer - 1]).toMatch(/^─{80}$/);
 		expect(rows[footer]).toMatch(/^↑↓ move\s+enter open\s+l lesson\s+\? keys\s+q quit$/);
 
+		await app.waitForRawMode();
 		app.sendKeys('Enter');
 		const failed = await app.waitFor(/✗ Failed at step \d+/, 90_000);
 		const failedRows = failed.split('\n');

@@ -49,6 +49,22 @@ export class TmuxSession {
 	}
 
 	/**
+	Bounded polling until the program has put its terminal in raw mode, the
+	handshake before the first key. Ink switches to raw mode in an effect that
+	runs after its first frame is on screen; a key sent in between meets the
+	terminal in cooked mode (Enter arrives as a line feed) and can be lost.
+	*/
+	async waitForRawMode(timeoutMs = 15_000): Promise<void> {
+		const tty = this.tmux('display-message', '-p', '-t', 'e2e', '#{pane_tty}').trim();
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			if (/(^|\s)-icanon(\s|$)/.test(execFileSync('stty', ['-a', '-F', tty], {encoding: 'utf8'}))) return;
+			if (Date.now() > deadline) throw new Error(`the terminal ${tty} was not in raw mode within ${timeoutMs} ms; the screen:\n${this.capture()}`);
+			await delay(20);
+		}
+	}
+
+	/**
 	Bounded polling until the program in the pane has exited; its exit status.
 	tmux marks the pane dead when the pty closes, but here (tmux 3.3a) it
 	sometimes never reaps the exited child, so #{pane_dead_status} stays empty:
