@@ -2,6 +2,7 @@
 // tsx stays a real dependency: its loader URL is handed to the learner's
 // processes, so it must exist as files on disk.
 import {chmodSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
 import {build} from 'esbuild';
 import {parse as parseYaml} from 'yaml';
 
@@ -13,6 +14,25 @@ all before the app's first frame. Handing the bytes over as `wasmBinary` makes
 yoga take its synchronous path instead. The build fails if yoga's files change
 shape, rather than silently losing the saving.
 */
+/**
+Ink's string-width (v8) and wrap-ansi's (v7) are ES modules with a default
+export; they go to scripts/shims/string-width.js, which says why. The CommonJS
+v4 that marked-terminal's tables use is left alone: its callers call
+require('string-width') itself, which the shim's module object is not.
+*/
+const stringWidthShim = {
+	name: 'string-width-shim',
+	setup(build) {
+		build.onResolve({filter: /^string-width$/}, async args => {
+			if (args.pluginData?.real) return undefined;
+			const real = await build.resolve(args.path, {kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: {real: true}});
+			if (real.errors.length > 0) return {errors: real.errors};
+			const manifest = JSON.parse(readFileSync(path.join(path.dirname(real.path), 'package.json'), 'utf8'));
+			return manifest.type === 'module' ? {path: path.resolve('scripts/shims/string-width.js')} : {path: real.path};
+		});
+	},
+};
+
 const yogaWasmFromBytes = {
 	name: 'yoga-wasm-from-bytes',
 	setup(build) {
@@ -51,13 +71,11 @@ await build({
 		ws: './scripts/stubs/ws.js',
 		'node-emoji': './scripts/stubs/node-emoji.js',
 		'highlight.js': './scripts/stubs/highlight-js.cjs',
-		// Not a stub: a fast path for the app's narrow glyphs (the file says why).
-		'string-width': './scripts/shims/string-width.js',
 	},
 	define: {'process.env.NODE_ENV': '"production"'},
 	// CommonJS dependencies bundled into ESM still call require() for builtins.
 	banner: {js: "#!/usr/bin/env node\nimport {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
-	plugins: [yogaWasmFromBytes],
+	plugins: [stringWidthShim, yogaWasmFromBytes],
 	legalComments: 'none',
 	logLevel: 'warning',
 });
