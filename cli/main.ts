@@ -12,10 +12,15 @@ const BIN = 'node-cluster-lab';
 /**
 The commands, loaded only when one runs or the help lists them: they bring the
 checkers and undici (~40 ms), which neither --version nor the app's first frame
-needs.
+needs (nor does `list`: a named command loads its own module only).
 */
 async function loadCommands(): Promise<Command[]> {
-	return (await import('./commands/index.js')).commands;
+	return (await import('./commands/index.js')).loadAllCommands();
+}
+
+/** One command's module only: `list` need not compile the checkers. */
+async function loadCommand(name: string): Promise<Command | undefined> {
+	return (await import('./commands/index.js')).loadCommand(name);
 }
 
 function mainHelp(commands: Command[]): string {
@@ -124,8 +129,8 @@ async function main(argv: string[]): Promise<number> {
 		return 0;
 	}
 	if (name === undefined || (name.startsWith('-') && name !== '--help' && name !== '-h')) return app(argv, io);
-	const commands = await loadCommands();
 	if (name === '--help' || name === '-h' || name === 'help') {
+		const commands = await loadCommands();
 		const topic = name === 'help' ? commands.find(command => command.name === rest[0]) : undefined;
 		if (name === 'help' && rest[0] !== undefined && !topic) {
 			io.err(`${BIN}: no command '${rest[0]}'\n\n${mainHelp(commands)}`);
@@ -134,9 +139,9 @@ async function main(argv: string[]): Promise<number> {
 		io.out(topic ? commandHelp(topic) : mainHelp(commands));
 		return 0;
 	}
-	const command = commands.find(candidate => candidate.name === name);
+	const command = await loadCommand(name);
 	if (!command) {
-		io.err(`${BIN}: unknown command '${name}'\n\n${mainHelp(commands)}`);
+		io.err(`${BIN}: unknown command '${name}'\n\n${mainHelp(await loadCommands())}`);
 		return 2;
 	}
 	try {

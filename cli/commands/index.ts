@@ -1,14 +1,29 @@
 import type {Command} from '../command.js';
-import {doctorCommand} from './doctor.js';
-import {hintCommand} from './hint.js';
-import {initCommand} from './init.js';
-import {lessonCommand} from './lesson.js';
-import {listCommand} from './list.js';
-import {loadCommand} from './load.js';
-import {resetCommand} from './reset.js';
-import {solutionCommand} from './solution.js';
-import {traceCommand} from './trace.js';
-import {verifyCommand} from './verify.js';
 
-/** In the order `--help` lists them: the learner's loop first. */
-export const commands: Command[] = [initCommand, listCommand, lessonCommand, verifyCommand, hintCommand, solutionCommand, resetCommand, doctorCommand, loadCommand, traceCommand];
+/**
+Each command's module, loaded only when it runs (or the help lists them all):
+verify, load and trace bring the checkers and undici, which `list` or `hint`
+never need. In the order `--help` lists them: the learner's loop first.
+*/
+const loaders: Record<string, () => Promise<Command>> = {
+	init: async () => (await import('./init.js')).initCommand,
+	list: async () => (await import('./list.js')).listCommand,
+	lesson: async () => (await import('./lesson.js')).lessonCommand,
+	verify: async () => (await import('./verify.js')).verifyCommand,
+	hint: async () => (await import('./hint.js')).hintCommand,
+	solution: async () => (await import('./solution.js')).solutionCommand,
+	reset: async () => (await import('./reset.js')).resetCommand,
+	doctor: async () => (await import('./doctor.js')).doctorCommand,
+	load: async () => (await import('./load.js')).loadCommand,
+	trace: async () => (await import('./trace.js')).traceCommand,
+};
+
+/** The command called `name`, or undefined when there is none. */
+export async function loadCommand(name: string): Promise<Command | undefined> {
+	return Object.hasOwn(loaders, name) ? loaders[name]!() : undefined;
+}
+
+/** Every command, for the help. */
+export async function loadAllCommands(): Promise<Command[]> {
+	return Promise.all(Object.values(loaders).map(load => load()));
+}
