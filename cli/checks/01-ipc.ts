@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto';
-import {isAlive, readProc, descendantsOf, childrenOf} from '../harness/procfs.js';
+import {childrenOf, readProc} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
 import {busyNote, describeFailures, ipcChildren, jsonBody, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';

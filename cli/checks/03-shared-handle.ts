@@ -1,7 +1,7 @@
 import {readdirSync, readFileSync, readlinkSync} from 'node:fs';
 import http from 'node:http';
 import {childrenOf, countTcpStates, descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
-import {countByPid, type Answer} from '../harness/traffic.js';
+import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {busyNote, describeFailures, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
@@ -72,11 +72,10 @@ async function probeBatch(context: StepContext, size: number, timeoutMs: number)
 					resolve();
 				};
 				const request = http.get({host: context.host, port: context.port, path: '/', agent}, response => {
-					const header = response.headers['x-worker-pid'];
 					response.resume();
 					response.on('end', () => {
 						item.status = response.statusCode ?? 0;
-						item.pid = typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
+						item.pid = workerPidFrom(response.headers['x-worker-pid']);
 						item.done = true;
 						finish();
 					});

@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
 import {descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
-import {countByPid, type Answer} from '../harness/traffic.js';
+import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {describeFailures, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
@@ -180,8 +180,7 @@ async function exchange(context: StepContext, path: string, candidates: number[]
 			});
 			response.on('error', error => finish({status: 0, headers: {}, body, error: describeError(error)}));
 			response.on('end', () => {
-				const header = response.headers['x-worker-pid'];
-				const pid = typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
+				const pid = workerPidFrom(response.headers['x-worker-pid']);
 				finish({status: response.statusCode ?? 0, headers: response.headers, body, pid});
 			});
 		});

@@ -4,7 +4,8 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {randomUUID} from 'node:crypto';
 import {LoadLoop, type TimedAnswer} from '../harness/load-loop.js';
-import {decodeAddress, descendantsOf, isAlive, readProc} from '../harness/procfs.js';
+import {decodeAddress, isAlive, readProc} from '../harness/procfs.js';
+import {workerPidFrom} from '../harness/traffic.js';
 import {describeFailures, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
@@ -146,8 +147,7 @@ class KeptConnection {
 					body += chunk;
 				});
 				response.on('end', () => {
-					const header = response.headers['x-worker-pid'];
-					const pid = typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
+					const pid = workerPidFrom(response.headers['x-worker-pid']);
 					finish({status: response.statusCode ?? 0, pid, body, clientPort: response.socket?.localPort ?? this.clientPort});
 				});
 				response.on('error', error => finish({status: 0, body, error: error.message}));

@@ -6,8 +6,9 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {clusterMessages, isMessage, isStart, readTrace, spyEnvironment, unwrap} from '../harness/ipc-trace.js';
 import {pickFreePort} from '../harness/ports.js';
-import {connectionOwners, descendantsOf, environ, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
-import {countByPid, type Answer} from '../harness/traffic.js';
+import {descendantsOf, environ, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
+import {probeOwner} from '../harness/owner-probe.js';
+import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {startersDir} from '../paths.js';
 import {describeFailures, ipcChildren, list, pollUntil, sigtermStep, startsStep} from './common.js';
 import {runCoreSuite} from './08-core-tests.js';
@@ -117,9 +118,7 @@ function getOnce(host: string, port: number, pathAndQuery: string, timeoutMs = 3
 			});
 			response.on('end', () => {
 				clearTimeout(timer);
-				const header = response.headers['x-worker-pid'];
-				const pid = typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
-				resolve({status: response.statusCode ?? 0, body, pid});
+				resolve({status: response.statusCode ?? 0, body, pid: workerPidFrom(response.headers['x-worker-pid'])});
 			});
 			response.on('error', error => resolve({status: 0, body, error: error.message}));
 		});
@@ -232,42 +231,6 @@ async function reachEveryWorker(context: StepContext, pathAndQuery: string, work
 	};
 	await Promise.all(Array.from({length: lanes}, lane));
 	return {byPid, failed, sent};
-}
-
-/**
-One GET on a fresh keep-alive connection; once answered, and while still open,
-the pids holding its server side (read until the primary is no longer among
-them, at most 1 s), then closed.
-*/
-function probeHeld(context: StepContext, pids: number[]): Promise<{status: number; pid?: number; clientPort?: number; owners: number[]}> {
-	const agent = new http.Agent({keepAlive: true, maxSockets: 1});
-	return new Promise(resolve => {
-		const timer = setTimeout(() => {
-			request.destroy();
-			finish({status: 0, owners: []});
-		}, 3000);
-		const finish = (result: {status: number; pid?: number; clientPort?: number; owners: number[]}) => {
-			clearTimeout(timer);
-			agent.destroy();
-			resolve(result);
-		};
-		const request = http.get({host: context.host, port: context.port, path: '/', agent}, response => {
-			const clientPort = response.socket.localPort;
-			response.resume();
-			response.on('end', async () => {
-				clearTimeout(timer);
-				const header = response.headers['x-worker-pid'];
-				const pid = typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
-				const read = () => (clientPort === undefined ? [] : connectionOwners(context.port, clientPort, pids));
-				const owners = (await pollUntil(() => {
-					const now = read();
-					return now.includes(context.primaryPid) ? undefined : now;
-				}, 1000, context)) ?? read();
-				finish({status: response.statusCode ?? 0, pid, clientPort, owners});
-			});
-		});
-		request.on('error', () => finish({status: 0, owners: []}));
-	});
 }
 
 /** Hold a port the way another program would: a listening socket on HOST. */
@@ -672,7 +635,14 @@ export const clusterInternalsCheck: LabCheck = {
 					// after the answer: give it a second before calling it a second owner.
 					for (let index = 0; index < 5; index++) {
 						context.waitingFor(`connection ${index + 1} of 5 looked up in /proc while still open`);
-						const probe = await probeHeld(context, [context.primaryPid, ...workers]);
+						const probe = await probeOwner({
+							host: context.host,
+							port: context.port,
+							path: '/',
+							pids: [context.primaryPid, ...workers],
+							timeoutMs: 3000,
+							settle: {accept: owners => !owners.includes(context.primaryPid), withinMs: 1000},
+						});
 						if (probe.status !== 200 || probe.owners.length === 0) continue;
 						if (probe.owners.length !== 1 || probe.owners[0] !== probe.pid) {
 							context.fail({

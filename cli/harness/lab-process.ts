@@ -53,7 +53,7 @@ export class LabProcess {
 	exitInfo: ExitInfo | undefined;
 	private readonly lines: string[] = [];
 
-	constructor(private readonly keeper: ChildProcess, onOutput?: LabProcessOptions['onOutput']) {
+	constructor(keeper: ChildProcess, onOutput?: LabProcessOptions['onOutput']) {
 		this.pgid = keeper.pid!;
 		liveGroups.add(this.pgid);
 		const remember = (stream: 'stdout' | 'stderr') => (line: string) => {

@@ -31,7 +31,7 @@ export class LoadLoop {
 	private stopping = false;
 	private readonly done: Promise<void>;
 
-	constructor(private readonly options: LoadLoopOptions) {
+	constructor(options: LoadLoopOptions) {
 		const stopAt = Date.now() + options.maxMs;
 		let sequence = 0;
 		const lane = async (index: number) => {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import {connectionOwners} from './procfs.js';
+import {workerPidFrom} from './traffic.js';
 
 export type OwnedAnswer = {
 	status: number;
@@ -27,6 +28,12 @@ export type ProbeOptions = {
 	pids?: number[];
 	localAddress?: string;
 	timeoutMs?: number;
+	/**
+	Read the owners again (every 20 ms, for at most withinMs) until accept() says
+	they have settled: a primary that hands accepted sockets to workers holds each
+	one for a moment before the handoff.
+	*/
+	settle?: {accept: (owners: number[]) => boolean; withinMs: number};
 };
 
 /**
@@ -36,7 +43,7 @@ owners.js from the research notes: client port -> /proc/net/tcp row -> inode ->
 the processes holding it.
 */
 export function probeOwner(options: ProbeOptions): Promise<OwnedAnswer> {
-	const {host, port, path, pids, localAddress, timeoutMs = 5000} = options;
+	const {host, port, path, pids, localAddress, timeoutMs = 5000, settle} = options;
 	const agent = new http.Agent({keepAlive: true, maxSockets: 1});
 	return new Promise<OwnedAnswer>(resolve => {
 		let settled = false;
@@ -57,10 +64,17 @@ export function probeOwner(options: ProbeOptions): Promise<OwnedAnswer> {
 			});
 			response.on('end', () => {
 				// The connection is still open here: look it up before closing it.
-				const owners = clientPort === undefined ? [] : connectionOwners(port, clientPort, pids);
-				const header = response.headers['x-worker-pid'];
-				const pid = typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
-				finish({status: response.statusCode ?? 0, headers: response.headers, body, pid, clientPort, owners});
+				const read = () => (clientPort === undefined ? [] : connectionOwners(port, clientPort, pids));
+				const settleBy = Date.now() + (settle?.withinMs ?? 0);
+				const report = () => {
+					const owners = read();
+					if (settle && !settle.accept(owners) && Date.now() < settleBy) {
+						setTimeout(report, 20);
+						return;
+					}
+					finish({status: response.statusCode ?? 0, headers: response.headers, body, pid: workerPidFrom(response.headers['x-worker-pid']), clientPort, owners});
+				};
+				report();
 			});
 		});
 		const timer = setTimeout(() => {

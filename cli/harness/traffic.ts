@@ -1,6 +1,11 @@
 import {Agent, request} from 'undici';
 import type {TrafficTally} from '../checks/events.js';
 
+/** The pid an x-worker-pid header names, when it is one number; undefined otherwise. */
+export function workerPidFrom(header: string | string[] | undefined): number | undefined {
+	return typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
+}
+
 /** One HTTP exchange as a checker sees it. */
 export type Answer = {
 	/** The path that was requested, for messages. */
@@ -115,9 +120,7 @@ export class TrafficClient {
 			for (const [name, value] of Object.entries(response.headers)) {
 				headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
 			}
-			const pidHeader = headers['x-worker-pid'];
-			const pid = pidHeader !== undefined && /^\d+$/.test(pidHeader.trim()) ? Number(pidHeader) : undefined;
-			answer = {path, status: response.statusCode, headers, body: text, ms: Date.now() - started, finishedAt: Date.now(), pid};
+			answer = {path, status: response.statusCode, headers, body: text, ms: Date.now() - started, finishedAt: Date.now(), pid: workerPidFrom(headers['x-worker-pid'])};
 		} catch (error) {
 			answer = {path, status: 0, headers: {}, body: '', ms: Date.now() - started, finishedAt: Date.now(), error: describeError(error, timeoutMs)};
 		}
