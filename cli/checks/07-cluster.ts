@@ -648,7 +648,7 @@ export const clusterCheck: LabCheck = {
 						expected: 'the workers stop and none is replaced',
 						actual: [`new workers ${[...respawned].map(([pid, seen]) => `${pid} (NODE_UNIQUE_ID=${seen.uniqueId}, seen ${seen.ms} ms after SIGTERM)`).join(', ')}`, 'error' in answer ? `and the request in flight on ${inFlightOn} was cut off: ${answer.error}` : ''].filter(Boolean).join('\n'),
 						hint: "worker.exitedAfterDisconnect is false after the primary's worker.kill() (and worker.process.kill()), so it cannot tell your own kills from a crash. Set a shuttingDown flag before stopping the workers and check it in cluster.on('exit').",
-						repro: `${context.runItYourself} & sleep 2; kill -TERM $!; sleep 0.5; ps -o pid,args --ppid $!`,
+						repro: `${context.runItYourself} & sleep 2; kill -TERM <primary pid>; sleep 0.5; ps -o pid,args --ppid <primary pid>`,
 					});
 				}
 				if ('error' in answer) {
