@@ -1,6 +1,6 @@
 import {waitForListening} from '../harness/readiness.js';
 import {childrenOf, descendantsOf, environ, groupMembers, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
-import type {Answer} from '../harness/traffic.js';
+import {countByPid, type Answer} from '../harness/traffic.js';
 import type {Step, StepContext} from './step.js';
 
 /**
@@ -125,7 +125,7 @@ export async function pollUntil<T>(probe: () => T | undefined, deadlineMs: numbe
 	}
 }
 
-export function list(pids: Iterable<number>): string {
+export function list(pids: Iterable<number | string>): string {
 	return [...pids].join(', ') || 'none';
 }
 
@@ -162,4 +162,38 @@ export function sigtermStep(hints: {primaryHint: string; orphanHint: string}): S
 			});
 		},
 	};
+}
+
+/**
+After an injected fault (a kill, a crash, a reload, reset connections): the
+service is entirely healthy again. `count` requests on fresh connections,
+`concurrency` at a time, must all answer 200, each from one of `pids` (the
+processes that should be serving now, replacements included), and every one
+of them must answer at least one: a dead process kept on a dispatch list, or a
+replacement that never gets work, fails here. `fault` completes "after …".
+*/
+export async function requireWholeAgain(
+	context: StepContext,
+	options: {pids: readonly number[]; fault: string; path?: string; count?: number; concurrency?: number; timeoutMs?: number; hint: string},
+): Promise<void> {
+	const {pids, fault, path = '/', count = 10 * pids.length, concurrency = 3, timeoutMs = 5000} = options;
+	context.waitingFor(`${count} requests to ${path} after ${fault}`);
+	const answers = await context.http.burst({count, concurrency, path: () => path, timeoutMs});
+	const failed = answers.filter(answer => answer.status !== 200);
+	const strangers = answers.filter(answer => answer.status === 200 && (answer.pid === undefined || !pids.includes(answer.pid)));
+	const byPid = countByPid(answers);
+	const idle = pids.filter(pid => !byPid.has(pid));
+	if (failed.length === 0 && strangers.length === 0 && idle.length === 0) return;
+	context.fail({
+		message:
+			failed.length > 0
+				? `After ${fault}, ${failed.length} of ${count} requests failed: the service is not whole again`
+				: strangers.length > 0
+					? `After ${fault}, ${strangers.length} answers came from a process that is not serving: ${[...new Set(strangers.map(answer => answer.pid ?? "no pid"))].join(", ")}`
+					: `After ${fault}, ${idle.length === 1 ? 'process' : 'processes'} ${list(idle)} answered none of ${count} requests`,
+		expected: `all ${count} requests answered 200, each of ${list(pids)} answering some`,
+		actual: [failed.length > 0 ? describeFailures(failed) : '', `answers by pid: ${[...byPid].map(([pid, n]) => `${pid}: ${n}`).join(', ') || 'none'}`].filter(Boolean).join('\n'),
+		hint: options.hint,
+		repro: `for i in $(seq ${count}); do ${context.curl(path)} | grep -i x-worker-pid; done | sort | uniq -c`,
+	});
 }

@@ -62,5 +62,12 @@ export type LabCheck = {
 	the environment a report shows: the learner sets none of them to reproduce a run.
 	*/
 	kitVariables?: readonly string[];
+	/**
+	The values the checker tries for each variable the lesson's Contract names
+	(the first run's value first), none of them the lesson's default, so that a
+	program that hard-codes one value fails. The lesson's front matter lists the
+	same values, and test/contract-map.test.ts holds the two together.
+	*/
+	variables?: Readonly<Record<string, readonly string[]>>;
 	steps: Step[];
 };
