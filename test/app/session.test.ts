@@ -7,6 +7,7 @@ import {startersDir} from '../../cli/paths.js';
 import {BACKUPS_DIR, STATE_FILE, type Workspace} from '../../cli/workspace.js';
 import {fakeRunLab, fakeWatchFolder, type FakeRun, type FakeWatcher} from './helpers/fakes.js';
 import {removeTempWorkspaces, tempWorkspace} from './helpers/workspace.js';
+import {eventually} from '../eventually.js';
 
 // The session never starts a real process in these tests.
 vi.mock('../../cli/checks/runner.js', () => ({runLab: vi.fn()}));
@@ -46,7 +47,7 @@ describe('opening a lab', () => {
 		expect(savedState().current).toBe(LAB);
 		expect(watchers).toHaveLength(1);
 		expect(watchers[0]!.dir).toBe(workspace.labDir(LAB));
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		expect(runs[0]!.options.dir).toBe(workspace.labDir(LAB));
 		const state = session.getSnapshot();
 		expect(state.open?.id).toBe(LAB);
@@ -62,7 +63,7 @@ describe('opening a lab', () => {
 		expect(watchers).toHaveLength(0);
 		expect(runs).toHaveLength(0);
 		void session.runCheck();
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		expect(session.getSnapshot().trigger).toBe('r pressed');
 	});
 
@@ -81,9 +82,9 @@ describe('opening a lab', () => {
 describe('a save while a check runs', () => {
 	it('cancels the run in progress (its signal aborts) and starts a new one', async () => {
 		session.openLab(LAB);
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		watchers[0]!.save('main.ts');
-		await vi.waitFor(() => expect(runs).toHaveLength(2));
+		await eventually(() => expect(runs).toHaveLength(2));
 		expect(runs[0]!.aborted).toBe(true);
 		expect(runs[1]!.aborted).toBe(false);
 		expect(session.getSnapshot().trigger).toBe('saved main.ts');
@@ -92,21 +93,21 @@ describe('a save while a check runs', () => {
 
 	it('starts only the latest of several saves that pile up while the old run ends', async () => {
 		session.openLab(LAB);
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		watchers[0]!.save('main.ts');
 		watchers[0]!.save('worker.ts');
 		watchers[0]!.save('main.ts');
-		await vi.waitFor(() => expect(runs).toHaveLength(2));
+		await eventually(() => expect(runs).toHaveLength(2));
 		runs[1]!.finish('failed');
-		await vi.waitFor(() => expect(session.getSnapshot().run.phase).toBe('failed'));
+		await eventually(() => expect(session.getSnapshot().run.phase).toBe('failed'));
 		expect(runs).toHaveLength(2);
 	});
 
 	it('a run that ends after it was replaced does not touch the screen or the progress', async () => {
 		session.openLab(LAB);
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		watchers[0]!.save('main.ts');
-		await vi.waitFor(() => expect(runs).toHaveLength(2));
+		await eventually(() => expect(runs).toHaveLength(2));
 		// The fake already ended run 0 on abort; a late finish is ignored.
 		runs[0]!.finish('passed');
 		expect(session.getSnapshot().run.phase).toBe('running');
@@ -117,15 +118,15 @@ describe('a save while a check runs', () => {
 describe('progress', () => {
 	it('is recorded as verify records it when a check finishes', async () => {
 		session.openLab(LAB);
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		runs[0]!.finish('failed');
-		await vi.waitFor(() => expect(savedState().labs[LAB]?.status).toBe('failing'));
+		await eventually(() => expect(savedState().labs[LAB]?.status).toBe('failing'));
 		expect(session.getSnapshot().labs.find(row => row.lab.id === LAB)?.status).toBe('failing');
 
 		void session.runCheck();
-		await vi.waitFor(() => expect(runs).toHaveLength(2));
+		await eventually(() => expect(runs).toHaveLength(2));
 		runs[1]!.finish('passed');
-		await vi.waitFor(() => expect(savedState().labs[LAB]?.status).toBe('passed'));
+		await eventually(() => expect(savedState().labs[LAB]?.status).toBe('passed'));
 		const state = session.getSnapshot();
 		expect(state.run.phase).toBe('passed');
 		expect(state.passed).toBe(1);
@@ -133,7 +134,7 @@ describe('progress', () => {
 
 	it('is not recorded when the check is cancelled', async () => {
 		session.openLab(LAB);
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		await session.cancel();
 		expect(runs[0]!.aborted).toBe(true);
 		expect(session.getSnapshot().run.phase).toBe('cancelled');
@@ -142,9 +143,9 @@ describe('progress', () => {
 
 	it('is not recorded when the checker itself broke', async () => {
 		session.openLab(LAB);
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		runs[0]!.finish('error');
-		await vi.waitFor(() => expect(session.getSnapshot().run.phase).toBe('error'));
+		await eventually(() => expect(session.getSnapshot().run.phase).toBe('error'));
 		expect(savedState().labs[LAB]).toBeUndefined();
 	});
 });
@@ -162,7 +163,7 @@ describe('watch mode and leaving', () => {
 
 	it('back to the menu: the run is cancelled and the folder no longer watched', async () => {
 		session.openLab(LAB);
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		await session.closeLab();
 		expect(runs[0]!.aborted).toBe(true);
 		expect(watchers[0]!.closed).toBe(true);
@@ -173,7 +174,7 @@ describe('watch mode and leaving', () => {
 
 	it('close() cancels and awaits the run; nothing starts afterwards', async () => {
 		session.openLab(LAB);
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		await session.close();
 		expect(runs[0]!.aborted).toBe(true);
 		expect(watchers[0]!.closed).toBe(true);
@@ -198,9 +199,9 @@ describe('hints, solution, reset, next lab', () => {
 	it('offers the solution after a pass, asks before, and never shows it while locked', async () => {
 		session.openLab(LAB);
 		expect(session.solutionAccess()).toBe('ask');
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		runs[0]!.finish('passed');
-		await vi.waitFor(() => expect(session.solutionAccess()).toBe('open'));
+		await eventually(() => expect(session.solutionAccess()).toBe('open'));
 		const diffs = session.solution();
 		expect(diffs.map(diff => diff.file)).toEqual(session.getSnapshot().open!.files);
 		expect(diffs.some(diff => diff.lines.some(line => line.startsWith('+')))).toBe(true);
@@ -219,7 +220,7 @@ describe('hints, solution, reset, next lab', () => {
 
 	it('reset backs the files up, puts the starter back and checks again', async () => {
 		session.openLab(LAB);
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		const main = path.join(workspace.labDir(LAB), 'main.ts');
 		writeFileSync(main, '// my work\n');
 		const backup = await session.reset();
@@ -230,7 +231,7 @@ describe('hints, solution, reset, next lab', () => {
 		expect(readFileSync(main, 'utf8')).toBe(readFileSync(path.join(startersDir, LAB, 'main.ts'), 'utf8'));
 		expect(session.getSnapshot().notice?.text).toMatch(/starter again/);
 		expect(watchers.at(-1)!.closed).toBe(false);
-		await vi.waitFor(() => expect(runs).toHaveLength(2));
+		await eventually(() => expect(runs).toHaveLength(2));
 		expect(session.getSnapshot().trigger).toBe('reset');
 	});
 
@@ -238,9 +239,9 @@ describe('hints, solution, reset, next lab', () => {
 		session.openLab(LAB);
 		expect(session.nextLab()).toBeUndefined();
 		expect(session.getSnapshot().notice?.tone).toBe('warn');
-		await vi.waitFor(() => expect(runs).toHaveLength(1));
+		await eventually(() => expect(runs).toHaveLength(1));
 		runs[0]!.finish('passed');
-		await vi.waitFor(() => expect(session.getSnapshot().run.phase).toBe('passed'));
+		await eventually(() => expect(session.getSnapshot().run.phase).toBe('passed'));
 		const next = session.nextLab();
 		const labs = session.labs;
 		if (labs.length > 1) {
@@ -272,7 +273,7 @@ describe('the store', () => {
 		session.openLab(LAB);
 		session.nextHint();
 		session.nextHint();
-		await vi.waitFor(() => expect(listener).toHaveBeenCalled());
+		await eventually(() => expect(listener).toHaveBeenCalled());
 		expect(listener).toHaveBeenCalledTimes(1);
 		unsubscribe();
 	});

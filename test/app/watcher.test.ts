@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {isWatchedFile, snapshot, watchFolder, type Watcher} from '../../cli/app/watcher.js';
+import {eventually} from '../eventually.js';
 
 let dir: string;
 const watchers: Watcher[] = [];
@@ -111,7 +112,7 @@ describe('polling fallback', () => {
 		});
 		expect(watcher.mode).toBe('poll');
 		writeFileSync(path.join(dir, 'main.ts'), 'two, longer');
-		await vi.waitFor(() => expect(onChange).toHaveBeenCalledWith('main.ts'), {timeout: 3000, interval: 20});
+		await eventually(() => expect(onChange).toHaveBeenCalledWith('main.ts'));
 	});
 
 	it('switches to polling when fs.watch fails later', async () => {
@@ -123,7 +124,7 @@ describe('polling fallback', () => {
 		expect(watcher.mode).toBe('poll');
 		expect(fake.emitter.close).toHaveBeenCalled();
 		writeFileSync(path.join(dir, 'worker.ts'), 'new file');
-		await vi.waitFor(() => expect(onChange).toHaveBeenCalledWith('worker.ts'), {timeout: 3000, interval: 20});
+		await eventually(() => expect(onChange).toHaveBeenCalledWith('worker.ts'));
 	});
 
 	it("polls from the start with mode 'poll' (NCL_WATCH=poll), and sees a deleted file", async () => {
@@ -133,7 +134,7 @@ describe('polling fallback', () => {
 		expect(watcher.mode).toBe('poll');
 		expect(watchSpy).not.toHaveBeenCalled();
 		rmSync(path.join(dir, 'main.ts'));
-		await vi.waitFor(() => expect(onChange).toHaveBeenCalledWith('main.ts'), {timeout: 3000, interval: 20});
+		await eventually(() => expect(onChange).toHaveBeenCalledWith('main.ts'));
 	});
 
 	it('a closed poller calls nothing', () => {
@@ -157,7 +158,7 @@ describe('the real fs.watch', () => {
 		expect(watcher.mode).toBe('fs');
 		writeFileSync(path.join(dir, 'main.ts'), 'saved');
 		writeFileSync(path.join(dir, 'main.ts'), 'saved again');
-		await vi.waitFor(() => expect(onChange).toHaveBeenCalledWith('main.ts'), {timeout: 3000, interval: 20});
+		await eventually(() => expect(onChange).toHaveBeenCalledWith('main.ts'));
 		expect(onChange).toHaveBeenCalledTimes(1);
 	});
 });

@@ -9,6 +9,7 @@ import {BACKUPS_DIR, type Workspace} from '../../cli/workspace.js';
 import {fakeRunLab, fakeWatchFolder, type FakeRun, type FakeWatcher} from '../app/helpers/fakes.js';
 import {removeTempWorkspaces, tempWorkspace} from '../app/helpers/workspace.js';
 import {KEY, press} from './helpers.js';
+import {eventually} from '../eventually.js';
 
 vi.mock('../../cli/checks/runner.js', () => ({runLab: vi.fn()}));
 
@@ -53,8 +54,8 @@ afterEach(async () => {
 
 async function openCheck(stdin: {write: (data: string) => void}, lastFrame: () => string | undefined) {
 	await press(stdin, KEY.enter);
-	await vi.waitFor(() => expect(runs).toHaveLength(1));
-	await vi.waitFor(() => expect(lastFrame()).toContain('Checking (opened)'));
+	await eventually(() => expect(runs).toHaveLength(1));
+	await eventually(() => expect(lastFrame()).toContain('Checking (opened)'));
 }
 
 describe('the app', () => {
@@ -69,7 +70,7 @@ describe('the app', () => {
 		const {stdin, lastFrame} = app();
 		await openCheck(stdin, lastFrame);
 		failFirstRun(runs[0]!);
-		await vi.waitFor(() => expect(lastFrame()).toContain('✗ Failed at step 1'));
+		await eventually(() => expect(lastFrame()).toContain('✗ Failed at step 1'));
 		const frame = lastFrame()!;
 		expect(frame).toContain('Nothing listens on the port');
 		expect(frame).toContain('expected: a server on 127.0.0.1:20000');
@@ -84,13 +85,13 @@ describe('the app', () => {
 		const {stdin, lastFrame} = app();
 		await openCheck(stdin, lastFrame);
 		await press(stdin, '?');
-		await vi.waitFor(() => expect(lastFrame()).toContain('Lab (check view)'));
+		await eventually(() => expect(lastFrame()).toContain('Lab (check view)'));
 		expect(lastFrame()).toContain('esc ? close');
 		// Keys of the screen below do nothing meanwhile.
 		await press(stdin, 'r');
 		expect(runs).toHaveLength(1);
 		await press(stdin, KEY.escape);
-		await vi.waitFor(() => expect(lastFrame()).not.toContain('Lab (check view)'));
+		await eventually(() => expect(lastFrame()).not.toContain('Lab (check view)'));
 		expect(lastFrame()).toContain('Checking (opened)');
 	});
 
@@ -98,12 +99,12 @@ describe('the app', () => {
 		const {stdin, lastFrame} = app();
 		await openCheck(stdin, lastFrame);
 		await press(stdin, 'r');
-		await vi.waitFor(() => expect(runs).toHaveLength(2));
+		await eventually(() => expect(runs).toHaveLength(2));
 		expect(runs[0]!.aborted).toBe(true);
 		await press(stdin, 'c');
-		await vi.waitFor(() => expect(lastFrame()).toContain('Check cancelled'));
+		await eventually(() => expect(lastFrame()).toContain('Check cancelled'));
 		await press(stdin, 'w');
-		await vi.waitFor(() => expect(lastFrame()).toContain('watch: off'));
+		await eventually(() => expect(lastFrame()).toContain('watch: off'));
 		expect(watchers[0]!.closed).toBe(true);
 	});
 
@@ -111,14 +112,14 @@ describe('the app', () => {
 		const {stdin, lastFrame} = app();
 		await openCheck(stdin, lastFrame);
 		await press(stdin, 'x');
-		await vi.waitFor(() => expect(lastFrame()).toContain('Replace labs/01-ipc with the starter? [y/N]'));
+		await eventually(() => expect(lastFrame()).toContain('Replace labs/01-ipc with the starter? [y/N]'));
 		await press(stdin, 'n');
-		await vi.waitFor(() => expect(lastFrame()).not.toContain('[y/N]'));
+		await eventually(() => expect(lastFrame()).not.toContain('[y/N]'));
 		expect(existsSync(path.join(workspace.root, BACKUPS_DIR))).toBe(false);
 		await press(stdin, 'x');
-		await vi.waitFor(() => expect(lastFrame()).toContain('[y/N]'));
+		await eventually(() => expect(lastFrame()).toContain('[y/N]'));
 		await press(stdin, 'y');
-		await vi.waitFor(() => expect(lastFrame()).toContain('labs/01-ipc is the starter again.'));
+		await eventually(() => expect(lastFrame()).toContain('labs/01-ipc is the starter again.'));
 		expect(readdirSync(path.join(workspace.root, BACKUPS_DIR))).toHaveLength(1);
 	});
 
@@ -126,19 +127,19 @@ describe('the app', () => {
 		const {stdin, lastFrame} = app();
 		await openCheck(stdin, lastFrame);
 		await press(stdin, 's');
-		await vi.waitFor(() => expect(lastFrame()).toContain('You have not passed 01-ipc yet. Show the reference solution anyway? [y/N]'));
+		await eventually(() => expect(lastFrame()).toContain('You have not passed 01-ipc yet. Show the reference solution anyway? [y/N]'));
 		await press(stdin, 'y');
-		await vi.waitFor(() => expect(lastFrame()).toContain('- yours (labs/01-ipc)   + reference (solutions/01-ipc)'));
+		await eventually(() => expect(lastFrame()).toContain('- yours (labs/01-ipc)   + reference (solutions/01-ipc)'));
 		expect(lastFrame()).toMatch(/^\+/m);
 		await press(stdin, KEY.escape);
-		await vi.waitFor(() => expect(lastFrame()).toContain('01-ipc Talking to children'));
+		await eventually(() => expect(lastFrame()).toContain('01-ipc Talking to children'));
 	});
 
 	it('s never shows the solution while the instructor lock is on', async () => {
 		const {stdin, lastFrame} = app({NCL_LOCK_SOLUTIONS: '1'});
 		await openCheck(stdin, lastFrame);
 		await press(stdin, 's');
-		await vi.waitFor(() => expect(lastFrame()).toContain('Solutions are locked for this workshop.'));
+		await eventually(() => expect(lastFrame()).toContain('Solutions are locked for this workshop.'));
 		expect(lastFrame()).not.toContain('[y/N]');
 		expect(lastFrame()).not.toContain('+ reference');
 	});
@@ -147,36 +148,36 @@ describe('the app', () => {
 		const {stdin, lastFrame} = app();
 		await openCheck(stdin, lastFrame);
 		await press(stdin, 'h');
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/Hints for 01-ipc \(1 of \d+ seen\)/));
+		await eventually(() => expect(lastFrame()).toMatch(/Hints for 01-ipc \(1 of \d+ seen\)/));
 		await press(stdin, 'h');
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/\(2 of \d+ seen\)/));
+		await eventually(() => expect(lastFrame()).toMatch(/\(2 of \d+ seen\)/));
 		expect(workspace.progress('01-ipc')?.hintsShown).toBe(2);
 		// A lone ESC waits in Ink's parser for what may follow it: wait for its effect before the next key.
 		await press(stdin, KEY.escape);
-		await vi.waitFor(() => expect(lastFrame()).toContain('Checking (opened)'));
+		await eventually(() => expect(lastFrame()).toContain('Checking (opened)'));
 		await press(stdin, 'l');
-		await vi.waitFor(() => expect(lastFrame()).toContain('01-ipc lesson · rows'), {timeout: 5000});
+		await eventually(() => expect(lastFrame()).toContain('01-ipc lesson · rows'));
 		await press(stdin, KEY.escape);
-		await vi.waitFor(() => expect(lastFrame()).toContain('Checking (opened)'));
+		await eventually(() => expect(lastFrame()).toContain('Checking (opened)'));
 	});
 
 	it('n after a pass opens the next lab', async () => {
 		const {stdin, lastFrame} = app();
 		await openCheck(stdin, lastFrame);
 		runs[0]!.finish('passed');
-		await vi.waitFor(() => expect(lastFrame()).toContain('✓ Passed'));
+		await eventually(() => expect(lastFrame()).toContain('✓ Passed'));
 		expect(lastFrame()).toMatch(/n next lab\s+s solution/);
 		await press(stdin, 'n');
 		const next = session.labs[1];
-		if (next) await vi.waitFor(() => expect(lastFrame()).toContain(`${next.id} `));
-		else await vi.waitFor(() => expect(lastFrame()).toContain('That was the last lab'));
+		if (next) await eventually(() => expect(lastFrame()).toContain(`${next.id} `));
+		else await eventually(() => expect(lastFrame()).toContain('That was the last lab'));
 	});
 
 	it('esc goes back to the menu and cancels the run', async () => {
 		const {stdin, lastFrame} = app();
 		await openCheck(stdin, lastFrame);
 		await press(stdin, KEY.escape);
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/❯ 01-ipc/));
+		await eventually(() => expect(lastFrame()).toMatch(/❯ 01-ipc/));
 		expect(runs[0]!.aborted).toBe(true);
 		expect(watchers[0]!.closed).toBe(true);
 	});
@@ -184,7 +185,7 @@ describe('the app', () => {
 	it('q (and ctrl-c) asks the caller to stop everything, once', async () => {
 		const {stdin, lastFrame, onQuit} = app();
 		await press(stdin, 'q');
-		await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1));
+		await eventually(() => expect(onQuit).toHaveBeenCalledTimes(1));
 		expect(lastFrame()).toContain('Stopping every process this app started');
 		await press(stdin, KEY.ctrlC, 'q');
 		expect(onQuit).toHaveBeenCalledTimes(1);

@@ -5,6 +5,7 @@ import {cleanup, render} from 'ink-testing-library';
 import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest';
 import {LessonReader} from '../../cli/ui/LessonReader.js';
 import {fakeLab, KEY, press} from './helpers.js';
+import {eventually} from '../eventually.js';
 
 let dir: string;
 let lessonFile: string;
@@ -56,7 +57,7 @@ function body(frame: string | undefined): string[] {
 describe('the lesson reader', () => {
 	it('renders the Markdown for the terminal: heading without #, bold without **, a table, the code block', async () => {
 		const {lastFrame} = reader(80, 40);
-		await vi.waitFor(() => expect(lastFrame()).toContain('The lesson title'), {timeout: 5000});
+		await eventually(() => expect(lastFrame()).toContain('The lesson title'));
 		const frame = lastFrame()!;
 		expect(frame).not.toContain('# The lesson title');
 		expect(frame).toContain('with bold words');
@@ -67,31 +68,31 @@ describe('the lesson reader', () => {
 
 	it('scrolls by line (j/k, arrows; several keys in one chunk add up), page (PgDn/space, PgUp) and to the ends (G, g)', async () => {
 		const {stdin, lastFrame} = reader(80, 10);
-		await vi.waitFor(() => expect(lastFrame()).toContain('The lesson title'), {timeout: 5000});
+		await eventually(() => expect(lastFrame()).toContain('The lesson title'));
 		await press(stdin, 'jjj');
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/rows 4-12 of/));
+		await eventually(() => expect(lastFrame()).toMatch(/rows 4-12 of/));
 		await press(stdin, KEY.up);
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/rows 3-11 of/));
+		await eventually(() => expect(lastFrame()).toMatch(/rows 3-11 of/));
 		await press(stdin, KEY.pageDown);
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/rows 11-19 of/));
+		await eventually(() => expect(lastFrame()).toMatch(/rows 11-19 of/));
 		await press(stdin, ' ');
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/rows 19-27 of/));
+		await eventually(() => expect(lastFrame()).toMatch(/rows 19-27 of/));
 		await press(stdin, KEY.pageUp);
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/rows 11-19 of/));
+		await eventually(() => expect(lastFrame()).toMatch(/rows 11-19 of/));
 		await press(stdin, 'G');
-		await vi.waitFor(() => expect(body(lastFrame()).join('\n')).toContain('row 060'));
+		await eventually(() => expect(body(lastFrame()).join('\n')).toContain('row 060'));
 		expect(lastFrame()).toContain('(100%)');
 		await press(stdin, 'g');
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/rows 1-9 of/));
+		await eventually(() => expect(lastFrame()).toMatch(/rows 1-9 of/));
 		expect(lastFrame()).toContain('The lesson title');
 	});
 
 	it('wraps to the width, and again after a resize', async () => {
 		const {lastFrame, rerender, lab, onBack, onRun} = reader(80, 40);
-		await vi.waitFor(() => expect(lastFrame()).toContain('The lesson title'), {timeout: 5000});
+		await eventually(() => expect(lastFrame()).toContain('The lesson title'));
 		const wide = body(lastFrame());
 		rerender(<LessonReader lab={lab} width={40} height={40} isActive onBack={onBack} onRun={onRun} />);
-		await vi.waitFor(() => expect(body(lastFrame()).every(line => line.length <= 40)).toBe(true));
+		await eventually(() => expect(body(lastFrame()).every(line => line.length <= 40)).toBe(true));
 		const narrow = body(lastFrame());
 		const rowsOf = (lines: string[]) => lines.findIndex(line => line.includes('Column A')) - lines.findIndex(line => line.includes('A paragraph'));
 		expect(rowsOf(narrow)).toBeGreaterThan(rowsOf(wide));
@@ -99,10 +100,10 @@ describe('the lesson reader', () => {
 
 	it('esc goes back, r checks the lab', async () => {
 		const {stdin, lastFrame, onBack, onRun} = reader();
-		await vi.waitFor(() => expect(lastFrame()).toContain('The lesson title'), {timeout: 5000});
+		await eventually(() => expect(lastFrame()).toContain('The lesson title'));
 		await press(stdin, 'r');
-		await vi.waitFor(() => expect(onRun).toHaveBeenCalled());
+		await eventually(() => expect(onRun).toHaveBeenCalled());
 		await press(stdin, KEY.escape);
-		await vi.waitFor(() => expect(onBack).toHaveBeenCalled());
+		await eventually(() => expect(onBack).toHaveBeenCalled());
 	});
 });

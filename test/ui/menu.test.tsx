@@ -3,6 +3,7 @@ import {afterEach, describe, expect, it, vi} from 'vitest';
 import type {LabRow} from '../../cli/app/session.js';
 import {Menu} from '../../cli/ui/Menu.js';
 import {fakeLab, KEY, press} from './helpers.js';
+import {eventually} from '../eventually.js';
 
 const rows: LabRow[] = [
 	{lab: fakeLab('01-one'), status: 'passed'},
@@ -44,32 +45,32 @@ describe('the menu', () => {
 	it('"Down Down Enter" in ONE chunk opens the third lab (the cursor lives in a ref)', async () => {
 		const {stdin, onOpen} = menu();
 		await press(stdin, `${KEY.down}${KEY.down}${KEY.enter}`);
-		await vi.waitFor(() => expect(onOpen).toHaveBeenCalledTimes(1));
+		await eventually(() => expect(onOpen).toHaveBeenCalledTimes(1));
 		expect(onOpen).toHaveBeenCalledWith('03-three');
 	});
 
 	it('"j j Enter" in one chunk (plain characters arrive as one string) opens the third lab too', async () => {
 		const {stdin, onOpen} = menu();
 		await press(stdin, 'jj\r');
-		await vi.waitFor(() => expect(onOpen).toHaveBeenCalledWith('03-three'));
+		await eventually(() => expect(onOpen).toHaveBeenCalledWith('03-three'));
 	});
 
 	it('moves with arrows and j/k, stops at the ends, jumps with g/G', async () => {
 		const {stdin, lastFrame} = menu();
 		await press(stdin, KEY.up);
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/❯ 01-one/));
+		await eventually(() => expect(lastFrame()).toMatch(/❯ 01-one/));
 		await press(stdin, 'G');
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/❯ 04-four/));
+		await eventually(() => expect(lastFrame()).toMatch(/❯ 04-four/));
 		await press(stdin, 'k');
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/❯ 03-three/));
+		await eventually(() => expect(lastFrame()).toMatch(/❯ 03-three/));
 		await press(stdin, 'g');
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/❯ 01-one/));
+		await eventually(() => expect(lastFrame()).toMatch(/❯ 01-one/));
 	});
 
 	it('l opens the highlighted lab\'s lesson', async () => {
 		const {stdin, onLesson, onOpen} = menu();
 		await press(stdin, KEY.down, 'l');
-		await vi.waitFor(() => expect(onLesson).toHaveBeenCalledWith('02-two'));
+		await eventually(() => expect(onLesson).toHaveBeenCalledWith('02-two'));
 		expect(onOpen).not.toHaveBeenCalled();
 	});
 
@@ -83,7 +84,7 @@ describe('the menu', () => {
 		const {stdin, lastFrame} = menu({height: 7});
 		expect(lastFrame()).toContain('more: ↑/↓ scroll');
 		await press(stdin, 'G');
-		await vi.waitFor(() => expect(lastFrame()).toMatch(/❯ 04-four/));
+		await eventually(() => expect(lastFrame()).toMatch(/❯ 04-four/));
 		expect(lastFrame()).not.toContain('01-one');
 	});
 });

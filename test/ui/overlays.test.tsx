@@ -8,6 +8,7 @@ import {HELP, HelpOverlay} from '../../cli/ui/HelpOverlay.js';
 import {HintView} from '../../cli/ui/HintView.js';
 import {SolutionView} from '../../cli/ui/SolutionView.js';
 import {fakeLab, KEY, press} from './helpers.js';
+import {eventually} from '../eventually.js';
 
 afterEach(() => {
 	cleanup();
@@ -32,9 +33,9 @@ describe('help', () => {
 		const onClose = vi.fn();
 		const {stdin} = render(<HelpOverlay width={80} onClose={onClose} />);
 		await press(stdin, KEY.escape);
-		await vi.waitFor(() => expect(onClose).toHaveBeenCalledTimes(1));
+		await eventually(() => expect(onClose).toHaveBeenCalledTimes(1));
 		await press(stdin, '?');
-		await vi.waitFor(() => expect(onClose).toHaveBeenCalledTimes(2));
+		await eventually(() => expect(onClose).toHaveBeenCalledTimes(2));
 	});
 });
 
@@ -45,11 +46,11 @@ describe('the confirm dialog', () => {
 		expect(lastFrame()).toContain('Replace labs/01-ipc with the starter? [y/N]');
 		expect(lastFrame()).toContain('Backed up first.');
 		await press(stdin, 'y');
-		await vi.waitFor(() => expect(onAnswer).toHaveBeenLastCalledWith(true));
+		await eventually(() => expect(onAnswer).toHaveBeenLastCalledWith(true));
 		for (const no of [KEY.enter, 'n', KEY.escape]) {
 			onAnswer.mockClear();
 			await press(stdin, no);
-			await vi.waitFor(() => expect(onAnswer).toHaveBeenLastCalledWith(false));
+			await eventually(() => expect(onAnswer).toHaveBeenLastCalledWith(false));
 		}
 		onAnswer.mockClear();
 		await press(stdin, 'x');
@@ -82,7 +83,7 @@ describe('the solution view', () => {
 		expect(frame).toContain('+fork(file);');
 		expect(frame).toContain('changes only (f switches)');
 		await press(stdin, 'f');
-		await vi.waitFor(() => expect(onToggleFull).toHaveBeenCalled());
+		await eventually(() => expect(onToggleFull).toHaveBeenCalled());
 	});
 });
 
@@ -96,7 +97,7 @@ describe('hints', () => {
 		expect(lastFrame()).toContain('Hint 2 of 3: Second, closer.');
 		expect(lastFrame()).not.toContain('Nearly the answer.');
 		await press(stdin, 'h');
-		await vi.waitFor(() => expect(onMore).toHaveBeenCalled());
+		await eventually(() => expect(onMore).toHaveBeenCalled());
 	});
 
 	it('folds earlier hints to one line when they do not fit; the newest stays whole', () => {
@@ -118,7 +119,7 @@ describe('outside a workspace', () => {
 		expect(lastFrame()).toContain('node-cluster-labs');
 		expect(lastFrame()).toContain('/home/me/node-cluster-labs');
 		await press(stdin, KEY.enter);
-		await vi.waitFor(() => expect(onCreate).toHaveBeenCalledWith('node-cluster-labs'));
+		await eventually(() => expect(onCreate).toHaveBeenCalledWith('node-cluster-labs'));
 	});
 
 	it('typing replaces the default; backspace edits; a failure is shown and the field stays', async () => {
@@ -127,9 +128,9 @@ describe('outside a workspace', () => {
 		});
 		const {lastFrame, stdin} = render(<CreateWorkspace cwd="/home/me" onCreate={onCreate} onQuit={() => {}} />);
 		await press(stdin, 'my-labz', '\u007F', 's');
-		await vi.waitFor(() => expect(lastFrame()).toContain('/home/me/my-labs'));
+		await eventually(() => expect(lastFrame()).toContain('/home/me/my-labs'));
 		await press(stdin, KEY.enter);
-		await vi.waitFor(() => expect(lastFrame()).toContain('my-labs exists and is not empty'));
+		await eventually(() => expect(lastFrame()).toContain('my-labs exists and is not empty'));
 		expect(onCreate).toHaveBeenCalledWith('my-labs');
 	});
 
@@ -137,7 +138,7 @@ describe('outside a workspace', () => {
 		const onQuit = vi.fn();
 		const {stdin} = render(<CreateWorkspace cwd="/home/me" onCreate={() => {}} onQuit={onQuit} />);
 		await press(stdin, KEY.escape);
-		await vi.waitFor(() => expect(onQuit).toHaveBeenCalled());
+		await eventually(() => expect(onQuit).toHaveBeenCalled());
 	});
 });
 
