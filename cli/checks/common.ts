@@ -175,7 +175,7 @@ replacement that never gets work, fails here. `fault` completes "after …".
 export async function requireWholeAgain(
 	context: StepContext,
 	options: {pids: readonly number[]; fault: string; path?: string; count?: number; concurrency?: number; timeoutMs?: number; hint: string},
-): Promise<void> {
+): Promise<Answer[]> {
 	const {pids, fault, path = '/', count = 10 * pids.length, concurrency = 3, timeoutMs = 5000} = options;
 	context.waitingFor(`${count} requests to ${path} after ${fault}`);
 	const answers = await context.http.burst({count, concurrency, path: () => path, timeoutMs});
@@ -183,8 +183,9 @@ export async function requireWholeAgain(
 	const strangers = answers.filter(answer => answer.status === 200 && (answer.pid === undefined || !pids.includes(answer.pid)));
 	const byPid = countByPid(answers);
 	const idle = pids.filter(pid => !byPid.has(pid));
-	if (failed.length === 0 && strangers.length === 0 && idle.length === 0) return;
-	context.fail({
+	// The answers, for a caller that also compares them with the program's own counts.
+	if (failed.length === 0 && strangers.length === 0 && idle.length === 0) return answers;
+	return context.fail({
 		message:
 			failed.length > 0
 				? `After ${fault}, ${failed.length} of ${count} requests failed: the service is not whole again`
