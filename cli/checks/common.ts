@@ -198,3 +198,47 @@ export async function requireWholeAgain(
 		repro: `for i in $(seq ${count}); do ${context.curl(path)} | grep -i x-worker-pid; done | sort | uniq -c`,
 	});
 }
+
+/**
+Children exit on their own when their IPC channel closes, tested apart from
+SIGTERM (where a primary that kills its children hides a child that would not
+go): `hold` first gives the children a reason to stay (work in flight; a
+listening socket is one already), then the primary is SIGKILLed, so it can do
+nothing more, and within `withinMs` every child must be gone. The keeper's
+process group ends whatever is left once the step is over.
+*/
+export function exitOnDisconnectStep(options: {holding: string; hint: string; hold?: (context: StepContext, children: number[]) => Promise<void>; withinMs?: number}): Step {
+	const withinMs = options.withinMs ?? 3000;
+	return {
+		id: 'exit-on-disconnect',
+		title: `Children exit on their own within ${withinMs / 1000} s when the primary dies`,
+		timeoutMs: withinMs + 15_000,
+		async run(context) {
+			const kids = ipcChildren(context.primaryPid);
+			if (kids.length === 0) {
+				context.fail({
+					message: 'Your primary had no IPC children left to test: this step could not judge',
+					expected: 'the children that earlier steps found',
+					actual: `children of ${context.primaryPid}: none with an IPC channel`,
+				});
+			}
+			await options.hold?.(context, kids);
+			context.waitingFor(`children ${list(kids)} to exit after their primary ${context.primaryPid} was killed with SIGKILL`);
+			process.kill(context.primaryPid, 'SIGKILL');
+			const killedAt = Date.now();
+			const gone = await pollUntil(() => (kids.every(pid => !isAlive(pid)) ? true : undefined), withinMs, context);
+			if (gone) {
+				context.note(`all ${kids.length} children gone ${Date.now() - killedAt} ms after the primary was killed`);
+				return;
+			}
+			const left = kids.filter(pid => isAlive(pid));
+			context.fail({
+				message: `${left.length} of ${kids.length} children were still running ${withinMs / 1000} s after their primary was killed: orphans`,
+				expected: `every child exits on its own once its IPC channel closes, within ${withinMs / 1000} s, even while ${options.holding}`,
+				actual: `still running: ${left.map(pid => `${pid} (parent now ${readProc(pid)?.ppid ?? '?'})`).join(', ')}`,
+				hint: options.hint,
+				repro: `kill -9 <primary pid>; sleep ${withinMs / 1000}; ps -o pid,ppid,cmd -p ${kids.join(',')}`,
+			});
+		},
+	};
+}
