@@ -83,6 +83,7 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 				cwd: dir,
 				entry: lab.entry,
 				env: runEnv,
+				supplementaryGroups: check.supplementaryGroups,
 				onOutput: (stream, line) => emit({type: 'output', lab: lab.id, stream, line}),
 			});
 			labProcess = started;

@@ -69,5 +69,11 @@ export type LabCheck = {
 	same values, and test/contract-map.test.ts holds the two together.
 	*/
 	variables?: Readonly<Record<string, readonly string[]>>;
+	/**
+	When the kit runs as root, start the learner's program with these
+	supplementary groups (see LabProcessOptions), so a check can see whether
+	its children drop them.
+	*/
+	supplementaryGroups?: readonly number[];
 	steps: Step[];
 };

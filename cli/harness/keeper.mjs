@@ -32,6 +32,20 @@ process.stdin.resume();
 // group, but a person may `kill` it) end the group the same way.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, killGroup);
 
+// NCL_KEEPER_GROUPS (a lab's opt-in, e.g. "0"): when we run as root, start the
+// learner's program with these supplementary groups. Root started from a shell
+// often has none, which hides a child that drops its user and group but never
+// calls setgroups([]). The variable is the kit's, not the learner's: it is removed.
+const groups = process.env.NCL_KEEPER_GROUPS;
+delete process.env.NCL_KEEPER_GROUPS;
+if (groups && process.getuid?.() === 0) {
+	try {
+		process.setgroups(groups.split(',').map(Number));
+	} catch {
+		// Not allowed here (no CAP_SETGID): the checker sees the groups unchanged and says so.
+	}
+}
+
 const primary = spawn(process.execPath, nodeArgs, {stdio: ['ignore', 'inherit', 'inherit'], env: process.env});
 primary.on('error', error => {
 	report.write(`${JSON.stringify({event: 'exit', code: null, signal: null, error: error.message})}\n`);

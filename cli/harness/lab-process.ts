@@ -17,6 +17,12 @@ export type LabProcessOptions = {
 	env: Record<string, string>;
 	/** Every line the learner's tree prints, for context (never graded). */
 	onOutput?: (stream: 'stdout' | 'stderr', line: string) => void;
+	/**
+	When the kit runs as root: the supplementary groups the learner's program
+	starts with (the keeper sets them), so that a privilege drop that forgets
+	setgroups([]) shows. Unset: the kit's own groups, as before.
+	*/
+	supplementaryGroups?: readonly number[];
 };
 
 /** How many printed lines a lab process remembers for failure messages. */
@@ -121,7 +127,7 @@ export function startLabProcess(options: LabProcessOptions): LabProcess {
 		cwd: path.resolve(options.cwd),
 		detached: true, // setsid(): the keeper leads a new process group
 		stdio: ['pipe', 'pipe', 'pipe', 'pipe'], // stdin is the lifeline; fd 3 carries reports
-		env: labEnvironment(options.env),
+		env: {...labEnvironment(options.env), ...(options.supplementaryGroups ? {NCL_KEEPER_GROUPS: options.supplementaryGroups.join(',')} : {})},
 	});
 	// Nothing is ever written to the lifeline; the kit's death closes it.
 	keeper.stdin!.on('error', () => {});

@@ -21,6 +21,8 @@ export type Answer = {
 	error?: string;
 	/** x-worker-pid, when present and numeric. */
 	pid?: number;
+	/** The body exactly as it came, when the request asked for `bytes` (body is then its UTF-8 reading). */
+	bytes?: Buffer;
 };
 
 export type RequestOptions = {
@@ -32,6 +34,8 @@ export type RequestOptions = {
 	localAddress?: string;
 	method?: string;
 	body?: string | Buffer;
+	/** Keep the answer's body as raw bytes too (Answer.bytes), for binary comparisons. */
+	bytes?: boolean;
 };
 
 export type BurstOptions = RequestOptions & {
@@ -101,7 +105,7 @@ export class TrafficClient {
 	}
 
 	async get(path: string, options: RequestOptions = {}): Promise<Answer> {
-		const {fresh = true, timeoutMs = 5000, localAddress, method = 'GET', body} = options;
+		const {fresh = true, timeoutMs = 5000, localAddress, method = 'GET', body, bytes: wantBytes = false} = options;
 		const started = Date.now();
 		this.tally.sent++;
 		let answer: Answer;
@@ -115,12 +119,13 @@ export class TrafficClient {
 				bodyTimeout: timeoutMs,
 				signal: AbortSignal.timeout(timeoutMs + 500),
 			});
-			const text = await response.body.text();
+			const bytes = wantBytes ? Buffer.from(await response.body.arrayBuffer()) : undefined;
+			const text = bytes ? bytes.toString('utf8') : await response.body.text();
 			const headers: Record<string, string> = {};
 			for (const [name, value] of Object.entries(response.headers)) {
 				headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
 			}
-			answer = {path, status: response.statusCode, headers, body: text, ms: Date.now() - started, finishedAt: Date.now(), pid: workerPidFrom(headers['x-worker-pid'])};
+			answer = {path, status: response.statusCode, headers, body: text, ms: Date.now() - started, finishedAt: Date.now(), pid: workerPidFrom(headers['x-worker-pid']), ...(bytes ? {bytes} : {})};
 		} catch (error) {
 			answer = {path, status: 0, headers: {}, body: '', ms: Date.now() - started, finishedAt: Date.now(), error: describeError(error, timeoutMs)};
 		}
