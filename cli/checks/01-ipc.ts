@@ -1,13 +1,21 @@
 import {randomUUID} from 'node:crypto';
 import {childrenOf, readProc} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
-import {busyNote, describeFailures, ipcChildren, jsonBody, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
-import type {LabCheck, StepContext} from './step.js';
+import {busyNote, describeFailures, exitOnDisconnectStep, ipcChildren, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
+import type {LabCheck, Step, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
 const WORKERS = 3;
-/** CPU each "work-in-children" request burns in the child, in ms. */
-const SPIN_MS = 60;
+/** The restart's count: a program that hard-codes the first one fails. */
+const MORE_WORKERS = 5;
+/**
+CPU each "work-in-children" request burns in the child, in ms. It is also the
+primary's budget for relaying all of them: doing even one request's work in
+the primary goes over it, while relaying costs about 10 ms in all.
+*/
+const SPIN_MS = 100;
+/** A delay longer than every bound below: work a child still holds when its primary dies. */
+const HOLD_MS = 10_000;
 
 function children(context: StepContext): number[] {
 	return context.memo.get('children') as number[];
@@ -38,9 +46,25 @@ async function statsSnapshot(context: StepContext): Promise<Record<string, numbe
 	return body as Record<string, number>;
 }
 
+/** Fails unless /stats grew, per child pid, by exactly the answers that named that pid. */
+function requireStatsMatch(context: StepContext, before: Record<string, number>, after: Record<string, number>, answers: Answer[], when: string): void {
+	const counted = countByPid(answers);
+	const keys = new Set([...Object.keys(after), ...[...counted.keys()].map(String)]);
+	const wrong = [...keys].filter(pid => (Number(after[pid]) || 0) - (Number(before[pid]) || 0) !== (counted.get(Number(pid)) ?? 0));
+	if (wrong.length === 0) return;
+	context.fail({
+		message: `/stats does not match the answers the checker received${when}`,
+		expected: `increase per child pid over ${answers.length} requests: ${JSON.stringify(Object.fromEntries(counted))}`,
+		actual: `increase in /stats: ${JSON.stringify(Object.fromEntries([...keys].map(pid => [pid, (Number(after[pid]) || 0) - (Number(before[pid]) || 0)])))}`,
+		hint: "Key /stats by the child's pid (the same number as x-worker-pid), and count a request when its child reports it done, replacements included.",
+		repro: context.curl('/stats'),
+	});
+}
+
 export const ipcCheck: LabCheck = {
 	lab: '01-ipc',
 	env: () => ({WORKERS: String(WORKERS)}),
+	variables: {WORKERS: [String(WORKERS), String(MORE_WORKERS)]},
 	steps: [
 		startsStep(),
 		{
@@ -187,6 +211,39 @@ export const ipcCheck: LabCheck = {
 			},
 		},
 		{
+			id: 'same-id',
+			title: 'Two requests with the same id at once each get their own answer',
+			timeoutMs: 15_000,
+			async run(context) {
+				// Clients choose ?id=, so two may send the same one. Each pair: a slow
+				// and a fast request with one id, sent together. A primary that keys its
+				// pending requests by the client's id loses one of each pair: the fast
+				// reply answers the slow request early, or the slow one is never answered.
+				const SLOW_MS = 300;
+				const ANSWER_WITHIN_MS = 5000;
+				const pairs = ['twin-a', 'twin-b', 'twin-c'];
+				context.waitingFor(`answers to ${pairs.length} pairs of requests, each pair sharing one id`);
+				const sent = pairs.flatMap(id => [
+					{id, delay: SLOW_MS},
+					{id, delay: 0},
+				]);
+				const answers = await Promise.all(sent.map(({id, delay}) => context.http.get(workPath(id, delay), {timeoutMs: ANSWER_WITHIN_MS})));
+				const wrong = answers
+					.map((answer, index) => ({answer, ...sent[index]!}))
+					.filter(({answer, id, delay}) => answer.status !== 200 || (jsonBody(answer) as {id?: unknown} | undefined)?.id !== id || answer.ms + 2 < delay);
+				if (wrong.length > 0) {
+					const hung = wrong.filter(({answer}) => answer.status === 0);
+					context.fail({
+						message: hung.length > 0 ? `${hung.length} of ${sent.length} requests sent with the same id as another were never answered` : `${wrong.length} of ${sent.length} requests sent with the same id as another got the other one's answer`,
+						expected: `each request answered 200 with its own id, a delay=${SLOW_MS} request after at least ${SLOW_MS} ms`,
+						actual: examples(wrong, ({answer, id, delay}) => `id=${id}&delay=${delay}: ${answer.status === 0 ? answer.error : `status ${answer.status} after ${answer.ms} ms, body ${answer.body.slice(0, 80)}`}`),
+						hint: "Key your pending requests by a number the primary makes up (a counter), not by the client's ?id=: two clients may send the same token, and the second entry overwrites the first.",
+						repro: `${context.curl(workPath('twin', SLOW_MS))} & ${context.curl(workPath('twin', 0))}; wait`,
+					});
+				}
+			},
+		},
+		{
 			id: 'every-child-works',
 			title: 'Work reaches every child',
 			timeoutMs: 2000,
@@ -223,15 +280,18 @@ export const ipcCheck: LabCheck = {
 					context.fail({message: `${failed.length} of ${count} requests with spin=${SPIN_MS} failed`, expected: 'status 200', actual: describeFailures(failed), repro: context.curl(workPath('x', 0, SPIN_MS))});
 				}
 				const claimed = countByPid(answers);
-				const totalClaimed = count * SPIN_MS;
-				// CPU time is counted in 10 ms ticks; half the claimed work is a generous floor.
+				// CPU time is counted in 10 ms ticks, and only while a process runs, so
+				// CPU hogs beside it change neither figure. A child gets half its claimed
+				// work as a floor (a spin that counts wall time gets less CPU under load).
+				// The primary's budget for relaying all the requests is one request's
+				// work: relaying costs about 10 ms in all, doing one request costs SPIN_MS.
 				const shortfall = kids.filter(pid => (claimed.get(pid) ?? 0) > 0 && used.get(pid)! < (claimed.get(pid)! * SPIN_MS) / 2);
 				const primaryUsed = used.get(context.primaryPid)!;
 				const table = pids.map(pid => `${pid === context.primaryPid ? 'primary' : 'child'} ${pid}: claimed ${pid === context.primaryPid ? 0 : (claimed.get(pid) ?? 0) * SPIN_MS} ms, used ${Math.round(used.get(pid)!)} ms of CPU`).join('\n');
-				if (shortfall.length > 0 || primaryUsed > totalClaimed / 2) {
+				if (shortfall.length > 0 || primaryUsed >= SPIN_MS) {
 					context.fail({
 						message: 'The CPU time does not match x-worker-pid: the work is not done where the answers say',
-						expected: `each child named in x-worker-pid uses about ${SPIN_MS} ms of CPU per request; the primary only relays`,
+						expected: `each child named in x-worker-pid uses about ${SPIN_MS} ms of CPU per request; the primary only relays, using less than ${SPIN_MS} ms for all ${count} requests`,
 						actual: table,
 						hint: 'The child must do the work (wait `delay`, then burn `spin` ms) and reply over IPC; the primary must not compute the answer itself.',
 						repro: `${context.curl(workPath('x', 0, 2000))}   # then watch: top -p ${pids.join(',')}`,
@@ -253,18 +313,7 @@ export const ipcCheck: LabCheck = {
 				if (failed.length > 0) context.fail({message: `${failed.length} of 60 requests failed`, expected: 'status 200', actual: describeFailures(failed)});
 				context.waitingFor('GET /stats');
 				const after = await statsSnapshot(context);
-				const counted = countByPid(answers);
-				const keys = new Set([...Object.keys(after), ...[...counted.keys()].map(String)]);
-				const wrong = [...keys].filter(pid => (Number(after[pid]) || 0) - (Number(before[pid]) || 0) !== (counted.get(Number(pid)) ?? 0));
-				if (wrong.length > 0) {
-					context.fail({
-						message: '/stats does not match the answers the checker received',
-						expected: `increase per child pid over 60 requests: ${JSON.stringify(Object.fromEntries(counted))}`,
-						actual: `increase in /stats: ${JSON.stringify(Object.fromEntries([...keys].map(pid => [pid, (Number(after[pid]) || 0) - (Number(before[pid]) || 0)])))}`,
-						hint: 'Key /stats by the child\'s pid (the same number as x-worker-pid), and count a request when its child reports it done.',
-						repro: context.curl('/stats'),
-					});
-				}
+				requireStatsMatch(context, before, after, answers, '');
 			},
 		},
 		{
@@ -353,12 +402,104 @@ export const ipcCheck: LabCheck = {
 						hint: 'Put the new child into the list your dispatcher picks from.',
 					});
 				}
-				context.memo.set('children', ipcChildren(context.primaryPid));
+				// Whole again: every request answered, by live children only, each taking
+				// a share, and /stats still right. A dead child kept on the dispatch list
+				// (every Nth request 503, or never answered) fails here.
+				const live = ipcChildren(context.primaryPid);
+				const statsBefore = await statsSnapshot(context);
+				const whole = await requireWholeAgain(context, {
+					pids: live,
+					fault: `child ${victim} was killed and replaced`,
+					path: workPath('whole'),
+					count: 10 * live.length,
+					concurrency: 3,
+					hint: 'In the dead child\'s "exit" handler, take it off the list your dispatcher picks from (and skip children whose .connected is false); the replacement goes on that list.',
+				});
+				requireStatsMatch(context, statsBefore, await statsSnapshot(context), whole, ` after child ${victim} was replaced`);
+				context.memo.set('children', live);
 			},
 		},
-		sigtermStep({
-			primaryHint: 'Handle SIGTERM in the primary: stop forking, kill or disconnect the children, close the server, exit.',
-			orphanHint: 'A forked child keeps running when its parent dies. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
+		sigtermWithWorkInFlight(),
+		{
+			id: 'more-workers',
+			title: `Restarted with WORKERS=${MORE_WORKERS}: as many children, each working from the first request`,
+			timeoutMs: 40_000,
+			async run(context) {
+				await context.restart({WORKERS: String(MORE_WORKERS)});
+				// Sent the moment the port accepts, while the children may still be
+				// loading: the primary may send them work at once (Node holds it).
+				const count = 12 * MORE_WORKERS;
+				context.waitingFor(`answers to ${count} requests sent as soon as the restarted program listens`);
+				const answers = await context.http.burst({count, concurrency: 10, timeoutMs: 10_000, path: index => workPath(`five-${index}`)});
+				const pids = (await pollUntil(() => {
+					const found = ipcChildren(context.primaryPid);
+					return found.length >= MORE_WORKERS ? found : undefined;
+				}, 5000, context)) ?? ipcChildren(context.primaryPid);
+				requireWorkerCount(context, pids, MORE_WORKERS);
+				const failed = answers.filter(answer => answer.status !== 200);
+				if (failed.length > 0) {
+					context.fail({
+						message: `${failed.length} of ${count} requests sent right after a restart with WORKERS=${MORE_WORKERS} failed`,
+						expected: 'every request answered 200, also those that arrive while the children are still starting',
+						actual: describeFailures(failed),
+						hint: 'Fork the children before you listen, and send them work at once: a message sent to a child that is still loading waits for its "message" listener.',
+						repro: `${context.runItYourself} & sleep 0.3; ${context.curl(workPath('early'))}`,
+					});
+				}
+				const tally = countByPid(answers);
+				const idle = pids.filter(pid => !tally.has(pid));
+				const strangers = [...tally.keys()].filter(pid => !pids.includes(pid));
+				if (idle.length > 0 || strangers.length > 0) {
+					context.fail({
+						message: idle.length > 0 ? `With WORKERS=${MORE_WORKERS}, ${idle.length} of your children answered none of ${count} requests` : 'Some answers name a pid that is not one of your children',
+						expected: `every one of ${list(pids)} does some of the work`,
+						actual: `answers per pid: ${[...tally].map(([pid, n]) => `${pid}: ${n}`).join(', ')}`,
+						hint: 'Dispatch over the whole list of children, however many WORKERS asked for.',
+					});
+				}
+				context.memo.set('children', pids);
+				context.note(`spread over ${count} requests: ${pids.map(pid => tally.get(pid) ?? 0).join(' / ')}`);
+			},
+		},
+		exitOnDisconnectStep({
+			holding: `it holds work with delay=${HOLD_MS} (a pending timer)`,
+			hint: 'In worker.ts: process.on("disconnect", () => process.exit(0)). A child does not die with its parent; a timer, a server or a pool keeps it running as an orphan.',
+			async hold(context, kids) {
+				context.waitingFor(`${2 * kids.length} requests with delay=${HOLD_MS} to reach the children`);
+				// Not awaited: they end when the primary dies.
+				for (let index = 0; index < 2 * kids.length; index++) void context.http.get(workPath(`held-${index}`, HOLD_MS), {timeoutMs: HOLD_MS + 5000});
+				// A handshake: once a request sent after them is answered, the primary has dispatched them.
+				await context.http.get(workPath('barrier'), {timeoutMs: 5000});
+			},
 		}),
 	],
 };
+
+/**
+SIGTERM while every child is in the middle of a busy loop longer than the 3 s
+deadline: a child cannot run its 'disconnect' handler until the loop ends, so
+a primary that only disconnects, or waits for its children's work, is late.
+*/
+function sigtermWithWorkInFlight(): Step {
+	const BUSY_MS = 5000;
+	const plain = sigtermStep({
+		primaryHint: `Handle SIGTERM in the primary: stop forking, kill the children (child.kill(): a child busy for ${BUSY_MS / 1000} s cannot run its "disconnect" handler in time), close the server, exit. A timer that forces the exit after 2 s is a cheap safety net.`,
+		orphanHint: 'A forked child keeps running when its parent dies. Kill the children from the primary on SIGTERM: a child in a busy loop cannot run its "disconnect" handler until the loop ends.',
+	});
+	return {
+		...plain,
+		title: `SIGTERM stops the whole tree within 3 s, with ${BUSY_MS / 1000} s of work in flight`,
+		timeoutMs: plain.timeoutMs + 8000,
+		async run(context) {
+			const kids = ipcChildren(context.primaryPid);
+			const cpu = (pid: number) => readProc(pid)?.cpuMs ?? 0;
+			const before = new Map(kids.map(pid => [pid, cpu(pid)]));
+			context.waitingFor(`the children to start ${BUSY_MS} ms busy loops`);
+			// Not awaited: SIGTERM ends them (503 or a closed connection, both fine).
+			for (const [index] of kids.entries()) void context.http.get(workPath(`busy-${index}`, 0, BUSY_MS), {timeoutMs: BUSY_MS + 5000});
+			// Bounded: a program that dispatches at random may leave a child idle.
+			await pollUntil(() => (kids.every(pid => cpu(pid) - before.get(pid)! >= 30) ? true : undefined), 3000, context);
+			await plain.run(context);
+		},
+	};
+}
