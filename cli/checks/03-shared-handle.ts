@@ -2,11 +2,15 @@ import {readdirSync, readFileSync, readlinkSync} from 'node:fs';
 import http from 'node:http';
 import {childrenOf, countTcpStates, descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
-import {busyNote, describeFailures, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
+import {busyNote, describeFailures, exitOnDisconnectStep, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
 const WORKERS = 3;
+/** The restart's count: a program that hard-codes the first one fails. */
+const MORE_WORKERS = 5;
+/** How long a child (a replacement, or one of a restart) may take to hold and watch the socket: tsx start-up under load. */
+const ACCEPTING_WITHIN_MS = 8000;
 /** How long a probe waits for its answer: a hung connection costs this much. */
 const PROBE_TIMEOUT_MS = 2000;
 /** Allowed fd growth per process over the burst (a lazily opened log file, a DNS socket…). */
@@ -201,9 +205,39 @@ async function settledFdCounts(
 	return settled ?? last;
 }
 
+/**
+Every one of `kids` accepts on the one listening socket of PORT: the socket is
+in its fd table and its event loop watches it for connections (epoll, as in
+primary-serves-nothing). Deterministic where counting answers is not: the
+kernel may give a child few connections, but one that watches the socket takes
+its share of the races. Waits, bounded, for children that are still starting.
+*/
+async function requireEveryChildAccepts(context: StepContext, kids: number[], when: string, hint: string): Promise<void> {
+	context.waitingFor(`children ${list(kids)} to accept on the listening socket of port ${context.port}`);
+	const accepting = (pid: number) => {
+		const inodes = listenInodes(context.port);
+		return inodes.length === 1 && socketInodes(pid).has(inodes[0]!) && pollsSocket(pid, inodes[0]!) !== undefined;
+	};
+	await pollUntil(() => (kids.every(accepting) ? true : undefined), ACCEPTING_WITHIN_MS, context);
+	const idle = kids.filter(pid => !accepting(pid));
+	if (idle.length === 0) return;
+	const inodes = listenInodes(context.port);
+	context.fail({
+		message: `${when}, ${idle.length} of your ${kids.length} children do not accept connections on the listening socket`,
+		expected: `every child (${list(kids)}) holds the one listening socket of port ${context.port} and its event loop watches it, within ${ACCEPTING_WITHIN_MS / 1000} s`,
+		actual: [
+			inodes.length === 1 ? `listening socket: inode ${inodes[0]}` : `${inodes.length} listening sockets on port ${context.port}`,
+			...idle.map(pid => `child ${pid}: ${inodes.length === 1 && socketInodes(pid).has(inodes[0]!) ? 'holds the socket but does not watch it (no listen() on it)' : 'does not hold the socket'}`),
+		].join('\n'),
+		hint,
+		repro: `ss -tlnp 'sport = :${context.port}'   # users: lists every process holding the socket`,
+	});
+}
+
 export const sharedHandleCheck: LabCheck = {
 	lab: '03-shared-handle',
 	env: () => ({WORKERS: String(WORKERS)}),
+	variables: {WORKERS: [String(WORKERS), String(MORE_WORKERS)]},
 	steps: [
 		startsStep(),
 		{
@@ -607,13 +641,66 @@ export const sharedHandleCheck: LabCheck = {
 						repro,
 					});
 				}
-				context.memo.set('children', ipcChildren(context.primaryPid));
+				// Whole again: every live child (a replacement too, if the program forks
+				// one) accepts on the socket, and requests on new connections are all
+				// answered by them.
+				const live = ipcChildren(context.primaryPid);
+				await requireEveryChildAccepts(
+					context,
+					live,
+					`After child ${victim} was killed`,
+					'A replacement child needs the listening socket too: with option 1 the primary has closed its copy and has nothing to send, so either fork no replacement (it is optional here) or keep a socket to send (option 2 in the lesson).',
+				);
+				const whole = await context.http.burst({count: 10 * live.length, concurrency: 3, timeoutMs: PROBE_TIMEOUT_MS, path: () => '/'});
+				const broken = whole.filter(answer => answer.status !== 200 || answer.pid === undefined || !live.includes(answer.pid));
+				if (broken.length > 0) {
+					context.fail({
+						message: `After child ${victim} was killed, ${broken.length} of ${whole.length} requests were not answered 200 by a live child`,
+						expected: `every request answered 200 by one of ${list(live)}`,
+						actual: [describeFailures(broken.filter(answer => answer.status !== 200)), `answers by pid: ${[...countByPid(whole)].map(([pid, n]) => `${pid}: ${n}`).join(', ')}`].filter(Boolean).join('\n'),
+						hint: 'Every process that holds the listening socket must answer what it accepts.',
+						repro,
+					});
+				}
+				context.memo.set('children', live);
 				context.note(`killed ${victim} after ${before.length} requests; ${lostInFlight.length} in flight on it failed (${describeFailures(lostInFlight) || 'none'}); ${after.length} after the kill all answered: ${[...afterTally].map(([pid, count]) => `${pid}: ${count}`).join(', ')}`);
 			},
 		},
 		sigtermStep({
 			primaryHint: 'Handle SIGTERM in the primary: kill the children, then exit.',
 			orphanHint: 'A forked child keeps running when its parent dies, and a child holding a listening socket keeps serving on it. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
+		}),
+		{
+			id: 'more-workers',
+			title: `Restarted with WORKERS=${MORE_WORKERS}: as many children, each accepting on the one socket`,
+			timeoutMs: 45_000,
+			async run(context) {
+				await context.restart({WORKERS: String(MORE_WORKERS)});
+				const pids = (await pollUntil(() => {
+					const found = ipcChildren(context.primaryPid);
+					return found.length >= MORE_WORKERS ? found : undefined;
+				}, ACCEPTING_WITHIN_MS, context)) ?? ipcChildren(context.primaryPid);
+				requireWorkerCount(context, pids, MORE_WORKERS);
+				await requireEveryChildAccepts(context, pids, `With WORKERS=${MORE_WORKERS}`, 'Send the listening server to every child you forked, however many WORKERS asked for, and have each listen on it.');
+				const count = 10 * MORE_WORKERS;
+				context.waitingFor(`answers to ${count} requests on new connections, 8 at a time`);
+				const answers = await context.http.burst({count, concurrency: 8, timeoutMs: PROBE_TIMEOUT_MS, path: () => '/'});
+				const broken = answers.filter(answer => answer.status !== 200 || answer.pid === undefined || !pids.includes(answer.pid));
+				if (broken.length > 0) {
+					context.fail({
+						message: `With WORKERS=${MORE_WORKERS}, ${broken.length} of ${count} requests were not answered 200 by one of your children`,
+						expected: `every request answered 200 by one of ${list(pids)}`,
+						actual: [describeFailures(broken.filter(answer => answer.status !== 200)), `answers by pid: ${[...countByPid(answers)].map(([pid, n]) => `${pid}: ${n}`).join(', ')}`].filter(Boolean).join('\n'),
+						repro: context.curl('/'),
+					});
+				}
+				context.memo.set('children', pids);
+				context.note(`spread over ${count} fresh connections: ${perPid(pids, countByPid(answers))}`);
+			},
+		},
+		exitOnDisconnectStep({
+			holding: 'it holds the listening socket (a listening server keeps its event loop alive)',
+			hint: 'In worker.ts: process.on("disconnect", () => process.exit(0)). A child holding a listening socket does not die with its parent: it keeps serving on PORT as an orphan.',
 		}),
 	],
 };
