@@ -367,7 +367,7 @@ export const sharedHandleCheck: LabCheck = {
 							.filter(Boolean)
 							.join('\n'),
 						hint: elsewhere.length > 0
-							? 'Children with their own ports behind a primary that forwards requests is a proxy (lab 02), not a shared socket. Send the listening server itself: child.send("server", server), and in the child server.listen(handle).'
+							? 'Children with their own ports behind a primary that forwards requests is a reverse proxy, not a shared socket. Send the listening server itself: child.send("server", server), and in the child server.listen(handle).'
 							: 'Send the server to every child once it is listening (inside the listen callback), and have each child listen on the handle it receives. (A primary that accepts every connection and passes it on, as the cluster module does by default or as lab 04 does on purpose, also keeps the socket to itself.)',
 						repro,
 					});
