@@ -35,7 +35,12 @@ export function isWatchedFile(relative: string): boolean {
 	return SOURCE.test(parts.at(-1) ?? '');
 }
 
-/** relative path -> "mtime:size" of every watched file under dir (empty if dir is missing). */
+/**
+relative path -> a stamp of every watched file under dir (empty if dir is
+missing). The stamp holds the inode and the change time as well as mtime and
+size: a file replaced by a rename (an editor's save to a temp file, `sed -i`,
+a reset) can keep its size and even its mtime, never its inode and ctime.
+*/
 export function snapshot(dir: string): Map<string, string> {
 	const found = new Map<string, string>();
 	const walk = (sub: string) => {
@@ -48,16 +53,41 @@ export function snapshot(dir: string): Map<string, string> {
 		for (const entry of entries) {
 			const rel = sub ? path.join(sub, entry.name) : entry.name;
 			if (entry.isDirectory()) {
-				if (!entry.name.startsWith('.') && entry.name !== 'node_modules') walk(rel);
+				if (isWatchedDir(entry.name)) walk(rel);
 			} else if (isWatchedFile(rel)) {
 				try {
 					const stat = fs.statSync(path.join(dir, rel));
-					found.set(rel, `${stat.mtimeMs}:${stat.size}`);
+					found.set(rel, `${stat.ino}:${stat.ctimeMs}:${stat.mtimeMs}:${stat.size}`);
 				} catch {
 					// Deleted between readdir and stat: the next poll sees it gone.
 				}
 			}
 		}
+	};
+	walk('');
+	return found;
+}
+
+function isWatchedDir(name: string): boolean {
+	return !name.startsWith('.') && name !== 'node_modules';
+}
+
+/** Every folder under dir that holds watched files ('' for dir itself), with its inode; empty if dir is missing. */
+function folders(dir: string): Map<string, number> {
+	const found = new Map<string, number>();
+	const walk = (sub: string) => {
+		try {
+			found.set(sub, fs.statSync(path.join(dir, sub)).ino);
+		} catch {
+			return;
+		}
+		let entries: fs.Dirent[] = [];
+		try {
+			entries = fs.readdirSync(path.join(dir, sub), {withFileTypes: true});
+		} catch {
+			// Gone meanwhile: its watcher is not opened, or closed at the next re-arm.
+		}
+		for (const entry of entries) if (entry.isDirectory() && isWatchedDir(entry.name)) walk(sub ? path.join(sub, entry.name) : entry.name);
 	};
 	walk('');
 	return found;
@@ -70,14 +100,27 @@ function changedFile(before: Map<string, string>, after: Map<string, string>): s
 	return undefined;
 }
 
-/** Calls onChange(file) once a burst of changes under dir has been quiet for debounceMs. */
+/**
+Calls onChange(file) once a burst of changes under dir has been quiet for debounceMs.
+
+With file events, every folder is watched on its own (not recursively, and
+never a file): an event on a folder names the entry that changed, whatever
+inode it points to now. Node 20's recursive watch on Linux watches each file's
+inode instead, so after a save by rename (the new inode is a stranger to it) it
+went deaf for good. A rename or a new entry re-arms: folders that appeared get
+a watcher, folders that went (or were replaced, as a reset does with the lab's
+own folder) are closed and watched again. The parent folder is watched too,
+for the lab's folder itself being removed and created again.
+*/
 export function watchFolder(dir: string, onChange: (file: string) => void, options: WatchOptions = {}): Watcher {
 	const {debounceMs = 300, pollMs = 500, mode: wanted = 'auto', watch = (target, watchOptions) => fs.watch(target, watchOptions)} = options;
 	let mode: WatchMode = 'poll';
 	let closed = false;
 	let debounce: NodeJS.Timeout | undefined;
 	let poller: NodeJS.Timeout | undefined;
-	let fsWatcher: fs.FSWatcher | undefined;
+	/** relative folder ('' for dir, PARENT for dir's parent) -> its watcher and the inode it watches. */
+	const watching = new Map<string, {watcher: fs.FSWatcher; ino: number}>();
+	const PARENT = '..';
 
 	const changed = (file: string) => {
 		if (closed) return;
@@ -99,23 +142,86 @@ export function watchFolder(dir: string, onChange: (file: string) => void, optio
 		poller.unref();
 	};
 
+	const closeAll = () => {
+		for (const {watcher} of watching.values()) watcher.close();
+		watching.clear();
+	};
+
+	const fallBack = () => {
+		closeAll();
+		if (!closed && mode === 'fs') startPolling();
+	};
+
+	/** Watch one folder; false when it cannot be (it vanished meanwhile); throws what fs.watch throws otherwise. */
+	const open = (key: string, ino: number): boolean => {
+		const target = key === PARENT ? path.dirname(dir) : path.join(dir, key);
+		let watcher: fs.FSWatcher;
+		try {
+			watcher = watch(target, {recursive: false});
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+			throw error;
+		}
+		watching.set(key, {watcher, ino});
+		watcher.on('change', (event, filename) => {
+			if (closed || watching.get(key)?.watcher !== watcher) return;
+			const name = filename === null || filename === undefined ? '' : String(filename);
+			if (key === PARENT) {
+				// Only the lab's own folder matters up there.
+				if (name !== path.basename(dir)) return;
+				arm();
+				changed('');
+				return;
+			}
+			const file = key && name ? path.join(key, name) : name;
+			if (event === 'rename') arm();
+			// No name (some platforms): assume it was a source file.
+			if (file === '' || isWatchedFile(file)) changed(file);
+		});
+		watcher.on('error', () => {
+			if (closed || watching.get(key)?.watcher !== watcher) return;
+			// A folder removed under its watcher is not a broken fs.watch: watch what is there now.
+			if (!fs.existsSync(target)) {
+				watcher.close();
+				watching.delete(key);
+				arm();
+			} else fallBack();
+		});
+		return true;
+	};
+
+	/** Bring the watchers in line with the folders there now. */
+	const arm = () => {
+		if (closed || mode !== 'fs') return;
+		const now = folders(dir);
+		try {
+			for (const [key, entry] of watching) {
+				if (key === PARENT) continue;
+				if (now.get(key) !== entry.ino) {
+					entry.watcher.close();
+					watching.delete(key);
+				}
+			}
+			for (const [key, ino] of now) {
+				if (watching.has(key) || !open(key, ino)) continue;
+				// Files may have been written in a new folder before its watcher opened (mkdir -p lib && cp …).
+				const [file] = snapshot(path.join(dir, key)).keys();
+				if (file !== undefined) changed(key ? path.join(key, file) : file);
+			}
+		} catch {
+			fallBack();
+		}
+	};
+
 	if (wanted === 'poll') startPolling();
 	else {
 		try {
-			fsWatcher = watch(dir, {recursive: true});
 			mode = 'fs';
-			fsWatcher.on('change', (_event, filename) => {
-				const file = filename === null ? '' : String(filename);
-				// No name (some platforms): assume it was a source file.
-				if (file === '' || isWatchedFile(file)) changed(file);
-			});
-			fsWatcher.on('error', () => {
-				fsWatcher?.close();
-				fsWatcher = undefined;
-				if (!closed) startPolling();
-			});
+			open(PARENT, 0);
+			const now = folders(dir);
+			for (const [key, ino] of now) open(key, ino);
 		} catch {
-			fsWatcher = undefined;
+			closeAll();
 			startPolling();
 		}
 	}
@@ -128,8 +234,7 @@ export function watchFolder(dir: string, onChange: (file: string) => void, optio
 			closed = true;
 			clearTimeout(debounce);
 			clearInterval(poller);
-			fsWatcher?.close();
-			fsWatcher = undefined;
+			closeAll();
 		},
 	};
 }

@@ -1,11 +1,16 @@
+import {execFile} from 'node:child_process';
 import {EventEmitter} from 'node:events';
 import type {FSWatcher} from 'node:fs';
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {promisify} from 'node:util';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {isWatchedFile, snapshot, watchFolder, type Watcher} from '../../cli/app/watcher.js';
+import {tsxLoaderUrl} from '../../cli/paths.js';
 import {eventually} from '../eventually.js';
+import {removeTempWorkspaces, tempWorkspace} from './helpers/workspace.js';
 
 let dir: string;
 const watchers: Watcher[] = [];
@@ -137,6 +142,21 @@ describe('polling fallback', () => {
 		await eventually(() => expect(onChange).toHaveBeenCalledWith('main.ts'));
 	});
 
+	it('polling sees a file replaced by a rename that kept its size and mtime (rsync, cp -p)', async () => {
+		const file = path.join(dir, 'main.ts');
+		// Whole seconds: both files then carry exactly the same mtime.
+		const when = Math.floor(Date.now() / 1000) - 60;
+		utimesSync(file, when, when);
+		const onChange = vi.fn();
+		watch(dir, onChange, {debounceMs: 20, pollMs: 30, mode: 'poll'});
+		const temp = path.join(dir, '.main.ts.rsync');
+		writeFileSync(temp, 'two');
+		utimesSync(temp, when, when);
+		expect(statSync(temp).mtimeMs).toBe(statSync(file).mtimeMs);
+		renameSync(temp, file);
+		await eventually(() => expect(onChange).toHaveBeenCalledWith('main.ts'));
+	});
+
 	it('a closed poller calls nothing', () => {
 		vi.useFakeTimers();
 		const onChange = vi.fn();
@@ -162,3 +182,86 @@ describe('the real fs.watch', () => {
 		expect(onChange).toHaveBeenCalledTimes(1);
 	});
 });
+
+/**
+Every way an editor or a tool saves a file. After each save the watcher must
+still hear the next one: Node 20's recursive fs.watch on Linux watches each
+file's inode, so after a save by rename it never reported that file again.
+*/
+const SAVES: Record<string, (file: string, text: string) => void> = {
+	'in place': (file, text) => writeFileSync(file, text),
+	'write-temp-then-rename (vim, VS Code, atomic writers)': (file, text) => {
+		const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+		writeFileSync(temp, text);
+		renameSync(temp, file);
+	},
+	'delete-then-create': (file, text) => {
+		rmSync(file);
+		writeFileSync(file, text);
+	},
+};
+
+/** A real CLI in another process, as from another terminal (tsx from source: no build needed). */
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const runCliFromSource = promisify(execFile);
+/** Starting tsx and the CLI on a loaded 2-core machine: seconds, not minutes. */
+const OTHER_PROCESS_MS = 60_000;
+
+for (const mode of ['fs', 'poll'] as const) {
+	describe(`every save style is heard, again and again (${mode === 'fs' ? 'file events' : 'NCL_WATCH=poll'})`, () => {
+		const options = {debounceMs: 30, pollMs: 40, mode: mode === 'poll' ? ('poll' as const) : ('auto' as const)};
+
+		/** Saves with `save`, then in place, then with `save` again, then in place: each one must call onChange once more. */
+		async function saveFourTimes(save: (file: string, text: string) => void, file: string, onChange: ReturnType<typeof vi.fn>) {
+			const texts = ['first save', 'second, in place', 'third save, longer', 'fourth, in place again'];
+			for (const [index, text] of texts.entries()) {
+				(index % 2 === 0 ? save : SAVES['in place']!)(file, text);
+				await eventually(() => expect(onChange).toHaveBeenCalledTimes(index + 1));
+			}
+		}
+
+		for (const [style, save] of Object.entries(SAVES)) {
+			it(style, async () => {
+				const onChange = vi.fn();
+				const watcher = watch(dir, onChange, options);
+				expect(watcher.mode).toBe(mode);
+				await saveFourTimes(save, path.join(dir, 'main.ts'), onChange);
+				expect(onChange).toHaveBeenLastCalledWith('main.ts');
+			});
+
+			it(`${style}, in a sub-folder created after watching started`, async () => {
+				const onChange = vi.fn();
+				watch(dir, onChange, options);
+				mkdirSync(path.join(dir, 'lib'));
+				writeFileSync(path.join(dir, 'lib', 'worker.ts'), 'new');
+				await eventually(() => expect(onChange).toHaveBeenCalledWith(path.join('lib', 'worker.ts')));
+				onChange.mockClear();
+				await saveFourTimes(save, path.join(dir, 'lib', 'worker.ts'), onChange);
+			});
+		}
+
+		it('a reset from another terminal (the whole lab folder replaced), then saves', async () => {
+			const workspace = tempWorkspace();
+			try {
+				const labDir = workspace.labDir('01-ipc');
+				const onChange = vi.fn();
+				watch(labDir, onChange, options);
+				const reset = await runCliFromSource(process.execPath, ['--import', tsxLoaderUrl, path.join(repoRoot, 'cli', 'main.ts'), 'reset', '01-ipc', '--yes'], {
+					cwd: workspace.root,
+					env: {...process.env, NO_COLOR: '1'},
+					timeout: OTHER_PROCESS_MS,
+				});
+				expect(reset.stdout + reset.stderr).toMatch(/starter/i);
+				await eventually(() => expect(onChange).toHaveBeenCalled());
+				const before = onChange.mock.calls.length;
+				for (const [index, save] of Object.values(SAVES).entries()) {
+					save(path.join(labDir, 'main.ts'), `saved after the reset, style ${index}`);
+					await eventually(() => expect(onChange.mock.calls.length).toBeGreaterThan(before + index));
+				}
+				expect(onChange).toHaveBeenLastCalledWith('main.ts');
+			} finally {
+				removeTempWorkspaces();
+			}
+		});
+	});
+}
