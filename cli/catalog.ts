@@ -21,6 +21,8 @@ export type Lab = {
 	/** Ordered from a nudge to nearly the answer. */
 	hints: string[];
 	lessonFile: string;
+	/** Points per step id for the grading reporters (`weights: {step: n}`); a step not named weighs 1. */
+	weights?: Record<string, number>;
 };
 
 export class CatalogError extends Error {}
@@ -65,6 +67,18 @@ function stringList(value: unknown, field: string, file: string): string[] {
 	return value.map(String);
 }
 
+/** `weights: {step-id: n}`: whole numbers from 0 (Classroom 50 takes integer scores only). */
+function parseWeights(value: unknown, file: string): Record<string, number> | undefined {
+	if (value === undefined || value === null) return undefined;
+	if (typeof value !== 'object' || Array.isArray(value)) throw new CatalogError(`${file}: "weights" must map step ids to whole numbers`);
+	const weights: Record<string, number> = {};
+	for (const [step, weight] of Object.entries(value as Record<string, unknown>)) {
+		if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0) throw new CatalogError(`${file}: the weight of step "${step}" must be a whole number from 0`);
+		weights[step] = weight;
+	}
+	return weights;
+}
+
 function parseLab(file: string): Lab {
 	const {data} = splitFrontMatter(readFileSync(file, 'utf8'));
 	if (typeof data !== 'object' || data === null) throw new CatalogError(`${file}: no front matter`);
@@ -92,6 +106,7 @@ function parseLab(file: string): Lab {
 		summary: meta.summary as string,
 		hints,
 		lessonFile: file,
+		...(meta.weights === undefined ? {} : {weights: parseWeights(meta.weights, file)}),
 	};
 }
 

@@ -41,7 +41,9 @@ export const verifyCommand: Command = {
 		'',
 		'Reporters: json (one document, per-lab and per-step results), junit (one testcase per step),',
 		'tap (TAP version 14), github (workflow annotations on your files, plus a Markdown summary',
-		'appended to $GITHUB_STEP_SUMMARY when it is set).',
+		'appended to $GITHUB_STEP_SUMMARY when it is set). For graders, with a score per step (the',
+		'lesson\'s weights, else 1 each): classroom50 (Classroom 50\'s result.json), gradescope',
+		'(Gradescope\'s results.json), prairielearn (PrairieLearn\'s external grader results.json).',
 	].join('\n'),
 	options: {
 		all: {type: 'boolean'},
@@ -74,6 +76,7 @@ export const verifyCommand: Command = {
 				cwd: io.cwd,
 				color: !spec.file && io.stdoutIsTty && io.env.NO_COLOR === undefined,
 				env: io.env,
+				weights: lab => labs.find(candidate => candidate.id === lab)?.weights,
 			});
 		});
 		const events: CheckEvent[] = [];

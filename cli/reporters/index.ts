@@ -1,6 +1,9 @@
+import {createClassroom50Reporter} from './classroom50.js';
 import {createGithubReporter} from './github.js';
+import {createGradescopeReporter} from './gradescope.js';
 import {createJsonReporter} from './json.js';
 import {createJunitReporter} from './junit.js';
+import {createPrairieLearnReporter} from './prairielearn.js';
 import {createPrettyReporter} from './pretty.js';
 import {createTapReporter} from './tap.js';
 import type {Reporter, ReporterName, ReporterOptions} from './types.js';
@@ -14,6 +17,9 @@ const factories: Record<ReporterName, (options: ReporterOptions) => Reporter> = 
 	junit: createJunitReporter,
 	tap: createTapReporter,
 	github: createGithubReporter,
+	classroom50: createClassroom50Reporter,
+	gradescope: createGradescopeReporter,
+	prairielearn: createPrairieLearnReporter,
 };
 
 /** The reporter called `name`, writing through options.write. */

@@ -3,6 +3,7 @@ One JSON document, printed once at the end, shaped after Exercism's results.json
 (v2/v3): a top-level status, then one entry per lab with its steps.
 */
 import type {LabResult, LabStatus, RunSummary, StepResult, StepStatus} from '../checks/events.js';
+import {kitVersion} from '../paths.js';
 import {overallStatus, relativePath, splitOutputLine} from './text.js';
 import type {Reporter, ReporterOptions} from './types.js';
 
@@ -37,6 +38,10 @@ export type JsonLab = {
 
 export type JsonReport = {
 	version: 3;
+	/** Which kit wrote it: `report` refuses documents from another version (their steps may differ). */
+	kit: {name: 'node-cluster-lab'; version: string};
+	/** Who handed it in, for `report`: NCL_LEARNER, else GITHUB_REPOSITORY (one repository per learner in a classroom). */
+	learner?: string;
 	status: JsonStatus;
 	node: string;
 	platform: string;
@@ -79,9 +84,12 @@ function toLab(lab: LabResult, cwd: string): JsonLab {
 	return result;
 }
 
-export function buildJsonReport(summary: RunSummary, cwd: string): JsonReport {
+export function buildJsonReport(summary: RunSummary, cwd: string, env: Record<string, string | undefined> = {}): JsonReport {
+	const learner = [env.NCL_LEARNER, env.GITHUB_REPOSITORY].find(value => value !== undefined && value.trim() !== '')?.trim();
 	return {
 		version: 3,
+		kit: {name: 'node-cluster-lab', version: kitVersion()},
+		...(learner === undefined ? {} : {learner}),
 		status: labStatus[overallStatus(summary)],
 		node: summary.nodeVersion,
 		platform: summary.platform,
@@ -97,7 +105,7 @@ export function createJsonReporter(options: ReporterOptions): Reporter {
 			// A document reporter: everything comes from the summary.
 		},
 		finish(summary) {
-			options.write(`${JSON.stringify(buildJsonReport(summary, options.cwd), null, 2)}\n`);
+			options.write(`${JSON.stringify(buildJsonReport(summary, options.cwd, options.env), null, 2)}\n`);
 		},
 	};
 }

@@ -1,7 +1,7 @@
 import type {CheckEvent, RunSummary} from '../checks/events.js';
 
-export type ReporterName = 'pretty' | 'json' | 'junit' | 'tap' | 'github';
-export const reporterNames: readonly ReporterName[] = ['pretty', 'json', 'junit', 'tap', 'github'];
+export type ReporterName = 'pretty' | 'json' | 'junit' | 'tap' | 'github' | 'classroom50' | 'gradescope' | 'prairielearn';
+export const reporterNames: readonly ReporterName[] = ['pretty', 'json', 'junit', 'tap', 'github', 'classroom50', 'gradescope', 'prairielearn'];
 
 export type ReporterOptions = {
 	/** Where the report goes (stdout in the CLI, a buffer in tests). */
@@ -12,6 +12,8 @@ export type ReporterOptions = {
 	color: boolean;
 	/** GITHUB_STEP_SUMMARY and friends are read from here, never from process.env directly. */
 	env: Record<string, string | undefined>;
+	/** Step weights per lab (the lessons' `weights`) for the grading reporters; equal weights when absent. */
+	weights?: (lab: string) => Readonly<Record<string, number>> | undefined;
 };
 
 /**

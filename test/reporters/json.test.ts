@@ -1,5 +1,7 @@
 import {describe, expect, it} from 'vitest';
-import {type JsonReport, createJsonReporter} from '../../cli/reporters/json.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import {type JsonReport, buildJsonReport, createJsonReporter} from '../../cli/reporters/json.js';
 import {ANSI_ACTUAL, MULTILINE_EXPECTED, NASTY, allEvents, capture, erroringLab, failingLab, passingLab, summaryOf} from './fixtures.js';
 import type {CheckEvent} from '../../cli/checks/events.js';
 
@@ -61,6 +63,15 @@ describe('json reporter', () => {
 			{stream: 'stderr', line: 'Error: EADDRINUSE & "co"'},
 			{stream: 'stdout', line: 'FAILING-LAB-LAST-LINE'},
 		]);
+	});
+
+	it('names the kit and its version, and the learner from NCL_LEARNER or GITHUB_REPOSITORY', () => {
+		const version = (JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../../package.json'), 'utf8')) as {version: string}).version;
+		expect(run(passingLab()).report.kit).toEqual({name: 'node-cluster-lab', version});
+		expect(run(passingLab()).report.learner).toBeUndefined();
+		const learnerOf = (env: Record<string, string>) => buildJsonReport(summaryOf(passingLab()), '/repo', env).learner;
+		expect(learnerOf({GITHUB_REPOSITORY: 'org/labs-alice'})).toBe('org/labs-alice');
+		expect(learnerOf({GITHUB_REPOSITORY: 'org/labs-alice', NCL_LEARNER: 'Alice A.'})).toBe('Alice A.');
 	});
 
 	it('is fail without errors and pass when everything passed', () => {
