@@ -16,6 +16,7 @@ const loaders: Record<string, () => Promise<Command>> = {
 	doctor: async () => (await import('./doctor.js')).doctorCommand,
 	load: async () => (await import('./load.js')).loadCommand,
 	trace: async () => (await import('./trace.js')).traceCommand,
+	report: async () => (await import('./report.js')).reportCommand,
 };
 
 /** The command called `name`, or undefined when there is none. */
