@@ -1,7 +1,7 @@
 import path from 'node:path';
 import {useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import {Box, Text, type Key} from 'ink';
-import {useKeys} from './use-keys.js';
+import {KeyRouterContext, useKeys, type KeyHandler, type KeyRouter} from './use-keys.js';
 import type {AppSession, SessionState} from '../app/session.js';
 import {CheckView} from './CheckView.js';
 import {Confirm} from './Confirm.js';
@@ -55,30 +55,54 @@ function footerKeys(screen: Screen, state: SessionState): KeyHint[] {
 
 const isBack = (input: string, key: Key) => key.escape || input === 'b' || key.leftArrow;
 
+/** Keys typed ahead of a view that has not appeared yet: a paste is not a reason to grow without end. */
+const MAX_WAITING = 64;
+
 /** The learner's whole loop on one screen: labs, lesson, check, hints, solution; global keys. */
 export function App({session, onQuit}: Props) {
 	const state = useSyncExternalStore(session.subscribe, session.getSnapshot);
 	const {columns, rows} = useTerminalSize();
-	const [screen, setScreen] = useState<Screen>({name: 'menu'});
-	const [help, setHelp] = useState(false);
-	const [dialog, setDialog] = useState<Dialog>();
+	// What is on screen lives in refs as well as in state: the key dispatcher reads the refs, which a
+	// key changes at once, where state only changes at the next render.
+	const [screen, setScreenState] = useState<Screen>({name: 'menu'});
+	const [help, setHelpState] = useState(false);
+	const [dialog, setDialogState] = useState<Dialog>();
 	const [quitting, setQuitting] = useState(false);
-	const quitStarted = useRef(false);
+	const now = useRef({screen: screen as Screen, help: false, dialog: undefined as Dialog | undefined, quitting: false});
+	const setScreen = (next: Screen) => {
+		now.current.screen = next;
+		setScreenState(next);
+	};
+	const setHelp = (open: boolean) => {
+		now.current.help = open;
+		setHelpState(open);
+	};
+	const setDialog = (next: Dialog | undefined) => {
+		now.current.dialog = next;
+		setDialogState(next);
+	};
+	/** The lab under the menu's cursor, kept while other screens are shown. */
+	const menuCursor = useRef<string>(undefined);
 
 	const quit = () => {
-		if (quitStarted.current) return;
-		quitStarted.current = true;
+		if (now.current.quitting) return;
+		now.current.quitting = true;
 		setQuitting(true);
 		onQuit();
 	};
 
+	const openLab = (id: string) => {
+		menuCursor.current = id;
+		session.openLab(id);
+	};
+
 	/** r in the lesson: open the lab if needed and check it. */
 	const check = (id: string) => {
-		const now = session.getSnapshot();
-		if (now.open?.id === id) void session.runCheck('r pressed');
+		const snapshot = session.getSnapshot();
+		if (snapshot.open?.id === id) void session.runCheck('r pressed');
 		else {
-			session.openLab(id);
-			if (!now.watch.enabled) void session.runCheck('r pressed');
+			openLab(id);
+			if (!snapshot.watch.enabled) void session.runCheck('r pressed');
 		}
 		setScreen({name: 'check'});
 	};
@@ -111,23 +135,69 @@ export function App({session, onQuit}: Props) {
 				detail: `Your files are copied to .node-cluster-lab/backups/ first.`,
 				onYes: () => void session.reset(),
 			});
-		} else if (input === 'n') session.nextLab();
-		else if (isBack(input, key)) {
+		} else if (input === 'n') {
+			const next = session.nextLab();
+			if (next) menuCursor.current = next.id;
+		} else if (isBack(input, key)) {
+			menuCursor.current = open.id;
 			void session.closeLab();
 			setScreen({name: 'menu'});
 		}
 	};
 
-	const idle = !help && !dialog && !quitting;
-	useKeys((input, key) => {
-		if (key.ctrl && input === 'c') return quit();
-		if (dialog || quitting) return;
-		if (input === 'q') return quit();
-		if (help) return;
-		if (input === '?') return setHelp(true);
-		if (screen.name === 'check') onCheckKey(input, key);
-	});
+	/** The view that gets a key now: the one on screen as of this key, not as of the last render. */
+	const route = (): string | undefined => {
+		const {screen: current, help: helping, dialog: asking, quitting: leaving} = now.current;
+		if (leaving) return undefined;
+		if (asking) return 'dialog';
+		if (helping) return 'help';
+		const open = session.getSnapshot().open;
+		if (current.name === 'menu' || (current.name !== 'lesson' && !open)) return 'menu';
+		return current.name;
+	};
 
+	// The one key dispatcher: global keys first, then the view on screen. A view that has not
+	// registered yet (it is about to mount) gets its keys, in order, when it does.
+	const views = useRef(new Map<string, {readonly current: KeyHandler}>());
+	const waiting = useRef<Array<[string, Key]>>([]);
+	const dispatch = (input: string, key: Key): void => {
+		if (key.ctrl && input === 'c') return quit();
+		if (waiting.current.length > 0) {
+			// Keys keep their order: nothing overtakes a key waiting for its view.
+			if (waiting.current.length < MAX_WAITING) waiting.current.push([input, key]);
+			return;
+		}
+		const target = route();
+		if (target === undefined) return;
+		if (target !== 'dialog') {
+			if (input === 'q') return quit();
+			if (target !== 'help' && input === '?') return setHelp(true);
+		}
+		if (target === 'check') return onCheckKey(input, key);
+		const view = views.current.get(target);
+		if (view) view.current(input, key);
+		else waiting.current.push([input, key]);
+	};
+	const latestDispatch = useRef(dispatch);
+	latestDispatch.current = dispatch;
+	const router = useMemo<KeyRouter>(
+		() => ({
+			register(name, handler) {
+				views.current.set(name, handler);
+				if (waiting.current.length > 0 && route() === name) {
+					const keys = waiting.current.splice(0);
+					for (const [input, key] of keys) latestDispatch.current(input, key);
+				}
+				return () => {
+					if (views.current.get(name) === handler) views.current.delete(name);
+				};
+			},
+		}),
+		[],
+	);
+	useKeys((input, key) => latestDispatch.current(input, key));
+
+	const idle = !help && !dialog && !quitting;
 	const labFor = (id: string) => session.labs.find(lab => lab.id === id)!;
 	const notice = quitting ? {text: 'Stopping every process this app started…', tone: 'info' as const} : state.notice;
 	// One row is left free: a frame as tall as the terminal makes Ink clear the screen on every update.
@@ -141,13 +211,16 @@ export function App({session, onQuit}: Props) {
 		body = (
 			<Menu
 				rows={state.labs}
-				current={state.current}
+				current={menuCursor.current ?? state.current}
+				onCursor={id => {
+					menuCursor.current = id;
+				}}
 				passed={state.passed}
 				width={columns}
 				height={height}
 				isActive={idle}
 				onOpen={id => {
-					session.openLab(id);
+					openLab(id);
 					setScreen({name: 'check'});
 				}}
 				onLesson={id => setScreen({name: 'lesson', lab: id, from: 'menu'})}
@@ -183,25 +256,27 @@ export function App({session, onQuit}: Props) {
 	} else body = <CheckView state={state} width={columns} height={height} />;
 
 	return (
-		<Box flexDirection="column" width={columns} height={rows - 1}>
-			<Header workspace={path.basename(state.root)} passed={state.passed} total={state.labs.length} width={columns} />
-			<Box flexDirection="column" flexGrow={1} overflow="hidden">
-				{body}
+		<KeyRouterContext.Provider value={router}>
+			<Box flexDirection="column" width={columns} height={rows - 1}>
+				<Header workspace={path.basename(state.root)} passed={state.passed} total={state.labs.length} width={columns} />
+				<Box flexDirection="column" flexGrow={1} overflow="hidden">
+					{body}
+				</Box>
+				{dialog ? (
+					<Confirm
+						question={dialog.question}
+						detail={dialog.detail}
+						onAnswer={yes => {
+							setDialog(undefined);
+							if (yes) dialog.onYes();
+						}}
+					/>
+				) : null}
+				{notice ? (
+					<Text color={notice.tone === 'warn' ? 'yellow' : 'cyan'}>{noticeRows.join('\n')}</Text>
+				) : null}
+				<Footer keys={help ? [['esc ?', 'close'], QUIT] : footerKeys(screen, state)} width={columns} />
 			</Box>
-			{dialog ? (
-				<Confirm
-					question={dialog.question}
-					detail={dialog.detail}
-					onAnswer={yes => {
-						setDialog(undefined);
-						if (yes) dialog.onYes();
-					}}
-				/>
-			) : null}
-			{notice ? (
-				<Text color={notice.tone === 'warn' ? 'yellow' : 'cyan'}>{noticeRows.join('\n')}</Text>
-			) : null}
-			<Footer keys={help ? [['esc ?', 'close'], QUIT] : footerKeys(screen, state)} width={columns} />
-		</Box>
+		</KeyRouterContext.Provider>
 	);
 }

@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {useKeys} from './use-keys.js';
+import {useViewKeys} from './use-keys.js';
 
 type Props = {
 	readonly question: string;
@@ -9,7 +9,7 @@ type Props = {
 
 /** A yes/no question; only y says yes (Enter, n, Esc and q say no). */
 export function Confirm({question, detail, onAnswer}: Props) {
-	useKeys((input, key) => {
+	useViewKeys('dialog', (input, key) => {
 		if (input === 'y' || input === 'Y') onAnswer(true);
 		else if (input === 'n' || input === 'N' || input === 'q' || key.escape || key.return) onAnswer(false);
 	});

@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {useKeys} from './use-keys.js';
+import {useViewKeys} from './use-keys.js';
 
 type Section = {title: string; keys: Array<[string, string]>};
 
@@ -63,7 +63,7 @@ function Column({sections, width}: {readonly sections: Section[]; readonly width
 type Props = {readonly width: number; readonly onClose: () => void};
 
 export function HelpOverlay({width, onClose}: Props) {
-	useKeys((input, key) => {
+	useViewKeys('help', (input, key) => {
 		if (input === '?' || key.escape || key.return || input === 'b' || key.leftArrow) onClose();
 	});
 	const column = Math.floor(width / 2);

@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import type {Lab} from '../catalog.js';
-import {useKeys} from './use-keys.js';
+import {useViewKeys} from './use-keys.js';
 import {wordWrap} from './wrap-lines.js';
 
 type Props = {
@@ -20,7 +20,8 @@ When they don't all fit, the earlier ones shrink to one line each: the newest
 is the one being read.
 */
 export function HintView({lab, shown, width, height, isActive, onMore, onBack}: Props) {
-	useKeys(
+	useViewKeys(
+		'hints',
 		(input, key) => {
 			if (input === 'h' || input === ' ' || key.return) onMore();
 			else if (key.escape || input === 'b' || key.leftArrow) onBack();

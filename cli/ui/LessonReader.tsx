@@ -1,6 +1,6 @@
 import {useEffect, useState} from 'react';
 import {Box, Text} from 'ink';
-import {useKeys} from './use-keys.js';
+import {useViewKeys} from './use-keys.js';
 import {lessonBody, type Lab} from '../catalog.js';
 import {renderMarkdown} from './markdown.js';
 import {useScroll} from './use-scroll.js';
@@ -38,7 +38,8 @@ export function LessonReader({lab, width, height, isActive, onBack, onRun}: Prop
 	const rows = rendered?.lab === lab.id ? rendered.rows : ['Loading the lesson…'];
 	const page = Math.max(1, height - 1);
 	const scroll = useScroll(rows.length, page);
-	useKeys(
+	useViewKeys(
+		'lesson',
 		(input, key) => {
 			if (scroll.handle(input, key)) return;
 			if (key.escape || input === 'b' || key.leftArrow) onBack();

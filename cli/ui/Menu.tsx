@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {useKeys} from './use-keys.js';
+import {useViewKeys} from './use-keys.js';
 import type {LabRow, LabStatus} from '../app/session.js';
 import {useListCursor} from './use-list-cursor.js';
 import {wordWrap} from './wrap-lines.js';
@@ -17,6 +17,8 @@ type Props = {
 	readonly isActive: boolean;
 	readonly onOpen: (id: string) => void;
 	readonly onLesson: (id: string) => void;
+	/** The cursor moved to this lab (the App keeps it while the lesson or a lab is open). */
+	readonly onCursor?: (id: string) => void;
 };
 
 /** "■■■□□□□" for done of total, `cells` wide. */
@@ -26,12 +28,13 @@ function progressBar(done: number, total: number, cells: number): string {
 }
 
 /** The labs in order with their status; the highlighted lab's summary below. */
-export function Menu({rows, current, passed, width, height, isActive, onOpen, onLesson}: Props) {
+export function Menu({rows, current, passed, width, height, isActive, onOpen, onLesson, onCursor}: Props) {
 	const cursor = useListCursor(
 		rows.length,
 		rows.findIndex(row => row.lab.id === current),
 	);
-	useKeys(
+	useViewKeys(
+		'menu',
 		(input, key) => {
 			if (key.upArrow || input === 'k') cursor.move(-1);
 			else if (key.downArrow || input === 'j') cursor.move(1);
@@ -39,6 +42,9 @@ export function Menu({rows, current, passed, width, height, isActive, onOpen, on
 			else if (input === 'G' || key.end) cursor.set(rows.length - 1);
 			else if (key.return || key.rightArrow) onOpen(rows[cursor.current()]!.lab.id);
 			else if (input === 'l') onLesson(rows[cursor.current()]!.lab.id);
+			else return;
+			const here = rows[cursor.current()];
+			if (here) onCursor?.(here.lab.id);
 		},
 		{isActive},
 	);

@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {useKeys} from './use-keys.js';
+import {useViewKeys} from './use-keys.js';
 import type {Lab} from '../catalog.js';
 import type {SolutionDiff} from '../app/solution-diff.js';
 import {useScroll} from './use-scroll.js';
@@ -48,7 +48,8 @@ export function SolutionView({lab, locked, diffs, full, width, height, isActive,
 	const rows = locked ? [] : diffRows(lab, diffs, width);
 	const page = Math.max(1, height - 1);
 	const scroll = useScroll(rows.length, page);
-	useKeys(
+	useViewKeys(
+		'solution',
 		(input, key) => {
 			if (scroll.handle(input, key)) return;
 			if (key.escape || input === 'b' || key.leftArrow) onBack();

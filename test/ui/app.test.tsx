@@ -36,6 +36,8 @@ function failFirstRun(run: FakeRun): void {
 		failure: {message: 'Nothing listens on the port', expected: 'a server on 127.0.0.1:20000', actual: 'connection refused', hint: 'Call server.listen(PORT, HOST).', repro: 'curl -si http://127.0.0.1:20000/'},
 	});
 	emit({type: 'output', lab: lab.id, stream: 'stderr', line: 'TypeError: boom'});
+	// As the runner does: every later step is skipped (however many steps the lab has by now).
+	for (const step of check.steps.slice(1)) emit({type: 'step-skip', lab: lab.id, step: step.id, title: step.title, reason: 'an earlier step failed'});
 	run.finish('failed');
 }
 
@@ -189,5 +191,51 @@ describe('the app', () => {
 		expect(lastFrame()).toContain('Stopping every process this app started');
 		await press(stdin, KEY.ctrlC, 'q');
 		expect(onQuit).toHaveBeenCalledTimes(1);
+	});
+
+	it('a key sent right after a change of view reaches the new view (one dispatcher, no subscription after paint)', async () => {
+		const {stdin, lastFrame} = app();
+		// Two writes in one tick: the second comes before React has run any effect of the first.
+		stdin.write(KEY.enter);
+		stdin.write('h');
+		await eventually(() => expect(lastFrame()).toMatch(/Hints for 01-ipc \(1 of \d+ seen\)/));
+		expect(runs).toHaveLength(1);
+		stdin.write('b');
+		stdin.write('l');
+		await eventually(() => expect(lastFrame()).toContain('01-ipc lesson · rows'));
+		stdin.write('b');
+		stdin.write('s');
+		await eventually(() => expect(lastFrame()).toContain('Show the reference solution anyway? [y/N]'));
+		stdin.write('y');
+		stdin.write('b');
+		await eventually(() => expect(lastFrame()).toContain('Checking (opened)'));
+		// The same within one chunk: from the menu, the lesson, then r checks from it.
+		stdin.write('b');
+		stdin.write('lr');
+		await eventually(() => expect(runs).toHaveLength(2));
+		await eventually(() => expect(lastFrame()).toContain('Checking (opened)'));
+	});
+
+	it('the menu keeps its cursor across the lesson and a lab: l then esc, enter opens that lab', async () => {
+		const {stdin, lastFrame} = app();
+		const third = session.labs[2];
+		if (!third) return;
+		await press(stdin, 'jj');
+		await eventually(() => expect(lastFrame()).toMatch(new RegExp(`❯ ${third.id}`)));
+		await press(stdin, 'l');
+		await eventually(() => expect(lastFrame()).toContain(`${third.id} lesson · rows`));
+		await press(stdin, KEY.escape);
+		await eventually(() => expect(lastFrame()).toMatch(new RegExp(`❯ ${third.id}`)));
+		await press(stdin, KEY.enter);
+		await eventually(() => expect(runs).toHaveLength(1));
+		expect(runs[0]!.options.lab.id).toBe(third.id);
+		// Back from the lab: still there, not on the first lab.
+		await press(stdin, KEY.escape);
+		await eventually(() => expect(lastFrame()).toMatch(new RegExp(`❯ ${third.id}`)));
+		await press(stdin, 'k', 'l');
+		const second = session.labs[1]!;
+		await eventually(() => expect(lastFrame()).toContain(`${second.id} lesson · rows`));
+		await press(stdin, KEY.escape);
+		await eventually(() => expect(lastFrame()).toMatch(new RegExp(`❯ ${second.id}`)));
 	});
 });
