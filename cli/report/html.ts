@@ -90,7 +90,7 @@ export function renderHtml(report: ClassReport, generatedAt = new Date()): strin
 		`<table><thead>${head}</thead><tbody>`,
 		...rows,
 		'</tbody></table>',
-		'<p class="legend">✓ passed · ✗ failed (steps passed/steps) · ! the checker broke (a kit bug) · · not run. Hover a cell for the step and its message.</p>',
+		'<p class="legend">✓ passed, ✗ failed (steps passed/steps), ! the checker broke (a kit bug), · not run. Hover a cell for the step and its message.</p>',
 		'</body>',
 		'</html>',
 		'',
