@@ -136,6 +136,9 @@ describe('init', () => {
 		expect(verifyRun).toBeDefined();
 		expect(verifyRun).toContain('--reporter github');
 		expect(verifyRun).toMatch(/--reporter junit=\S+\.xml/);
+		// The JSON results an instructor's `report` reads, uploaded as an artifact.
+		expect(verifyRun).toContain('--reporter json=labs-results.json');
+		expect(JSON.stringify(workflow)).toContain('labs-results.json');
 
 		const state = readState(root);
 		expect(state).toEqual({format: 1, kit: kitVersion, current: loadCatalog()[0]!.id, labs: {}});
