@@ -10,17 +10,27 @@ import {descendantsOf, environ, holdersOf, isAlive, listenInodes, readProc, sock
 import {probeOwner} from '../harness/owner-probe.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {startersDir} from '../paths.js';
-import {describeFailures, ipcChildren, list, pollUntil, sigtermStep, startsStep} from './common.js';
+import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, sigtermStep, startsStep} from './common.js';
 import {runCoreSuite} from './08-core-tests.js';
 import {CheckFailure, type LabCheck, type Step, type StepContext} from './step.js';
 
 const LAB = '08-cluster-internals';
-/** Not the lesson's default (2), so a hard-coded count fails. */
+/**
+WORKERS for the first run (rr) and for the shared restart: neither is the
+lesson's default (2), and a program that hard-codes the first fails the second.
+*/
 const WORKERS = 3;
+const SHARED_WORKERS = 4;
 /** Fresh connections, one at a time, in the round-robin step: 20 per worker. */
 const RR_CONNECTIONS = 20 * WORKERS;
-/** A restarted program's workers load tsx before app.ts: up to 2.5 s on the kit's loaded 2-core machine (lab 05's figure). */
-const WORKERS_WITHIN_MS = 8000;
+/** A restarted program's workers load tsx before app.ts: up to 2.5 s on the kit's loaded 2-core machine (lab 05's figure), more beside other labs' suites and CPU hogs. */
+const WORKERS_WITHIN_MS = 10_000;
+/**
+Each request's bound. A request with no answer by then counts as hung (rr-turns
+calls that a missing pauseOnConnect): long enough that a busy machine, where
+answers took more than 3 s now and then, is not taken for that mistake.
+*/
+const REQUEST_MS = 6000;
 /** The spy's variables: the checker's plumbing, left out of the command lines it shows. */
 const SPY_VARIABLES = ['NODE_OPTIONS', 'NCL_TRACE_FILE'];
 /** Trace files of runs that ended long ago (a failed run never reaches the step that removes its own). */
@@ -70,18 +80,24 @@ function perPid(pids: number[], counts: Map<number, number>): string {
 	return pids.map(pid => `${pid}: ${counts.get(pid) ?? 0}`).join(', ');
 }
 
+/** The WORKERS of the run in force (the shared restart asks for another count). */
+function workerCount(context: StepContext): number {
+	return Number(context.env.WORKERS);
+}
+
 /** Wait, bounded, for exactly WORKERS workers; fail naming what is there instead. */
 async function settledWorkers(context: StepContext): Promise<number[]> {
-	context.waitingFor(`your primary ${context.primaryPid} to have ${WORKERS} workers`);
+	const count = workerCount(context);
+	context.waitingFor(`your primary ${context.primaryPid} to have ${count} workers`);
 	const found = await pollUntil(() => {
 		const pids = workersOf(context);
-		return pids.length === WORKERS ? pids : undefined;
+		return pids.length === count ? pids : undefined;
 	}, WORKERS_WITHIN_MS, context);
 	if (found) return found;
 	const pids = workersOf(context);
 	return context.fail({
-		message: `WORKERS=${WORKERS} but your primary has ${pids.length} worker processes`,
-		expected: `${WORKERS} children forked with an IPC channel (NODE_CHANNEL_FD in /proc/<pid>/environ), one per cluster.fork()`,
+		message: `WORKERS=${count} but your primary has ${pids.length} worker processes`,
+		expected: `${count} children forked with an IPC channel (NODE_CHANNEL_FD in /proc/<pid>/environ), one per cluster.fork()`,
 		actual: `workers: ${list(pids)}`,
 		hint: 'main.ts forks Number(process.env.WORKERS) workers; your fork() must start each as a child process with child_process.fork(). A worker that exits at start-up prints why: see its last lines below.',
 		repro: `${runLine(context)} &  sleep 3; ps -o pid,ppid,args --ppid <primary pid>`,
@@ -108,7 +124,7 @@ function controlPort(context: StepContext): number {
 type HttpResult = {status: number; body: string; pid?: number; error?: string};
 
 /** One GET on a fresh connection, bounded; never throws. */
-function getOnce(host: string, port: number, pathAndQuery: string, timeoutMs = 3000): Promise<HttpResult> {
+function getOnce(host: string, port: number, pathAndQuery: string, timeoutMs = REQUEST_MS): Promise<HttpResult> {
 	return new Promise(resolve => {
 		const request = http.get({host, port, path: pathAndQuery, agent: false, headers: {connection: 'close'}}, response => {
 			let body = '';
@@ -289,7 +305,8 @@ async function checkListenError(context: StepContext, secondPort: number, mode: 
 	const repro = listenErrorRepro(context);
 	// Workers that crash on the failed listen may be gone before we first look: remember every one ever seen.
 	const seen = new Set<number>();
-	context.waitingFor(`${WORKERS} workers, each reporting its failed listen on port ${secondPort}`);
+	const count = workerCount(context);
+	context.waitingFor(`${count} workers, each reporting its failed listen on port ${secondPort}`);
 	const stopAt = Date.now() + WORKERS_WITHIN_MS + 4000;
 	const reports = new Map<number, HttpResult>();
 	const reported = (pid: number) => {
@@ -315,17 +332,17 @@ async function checkListenError(context: StepContext, secondPort: number, mode: 
 			}
 		}
 		const alive = [...seen].filter(pid => isAlive(pid));
-		if (alive.length === WORKERS) {
-			const {byPid} = await reachEveryWorker(context, '/listen-errors', alive.filter(pid => !reported(pid)), 3 * WORKERS);
+		if (alive.length === count) {
+			const {byPid} = await reachEveryWorker(context, '/listen-errors', alive.filter(pid => !reported(pid)), 3 * count);
 			for (const [pid, answer] of byPid) reports.set(pid, answer);
 			if (alive.every(pid => reported(pid))) break;
 		}
 		if (Date.now() >= stopAt || context.signal.aborted) {
 			await failIfListenErrorKilled(context, secondPort, mode, seen);
-			if (alive.length !== WORKERS) {
+			if (alive.length !== count) {
 				context.fail({
-					message: `In ${mode} mode with SECOND_PORT=${secondPort} (a taken port), your primary has ${alive.length} workers instead of ${WORKERS}`,
-					expected: `${WORKERS} workers that keep running although one of the app's two ports is taken`,
+					message: `In ${mode} mode with SECOND_PORT=${secondPort} (a taken port), your primary has ${alive.length} workers instead of ${count}`,
+					expected: `${count} workers that keep running although one of the app's two ports is taken`,
 					actual: `workers seen: ${list(seen)}; alive: ${list(alive)}`,
 					repro,
 				});
@@ -348,10 +365,142 @@ async function checkListenError(context: StepContext, secondPort: number, mode: 
 	await failIfListenErrorKilled(context, secondPort, mode, seen);
 }
 
+/**
+A worker's exit, in the mode in force: a crash with a code of our choosing and
+a SIGKILL must both reach the 'exit' event (GET /exits on the control port)
+with the process's own code and signal; nothing is forked in their place (main.ts
+decides about replacements, and it forks none); and the workers left serve
+every new connection.
+*/
+function workerExitStep(id: string, mode: 'rr' | 'shared'): Step {
+	return {
+		id,
+		title: mode === 'rr' ? "rr: a worker's exit is reported by the 'exit' event, and rr skips it" : "shared: a worker's exit is reported by the 'exit' event, and the others serve on",
+		timeoutMs: 40_000,
+		async run(context) {
+			const control = controlPort(context);
+			const workers = await settledWorkers(context);
+			const repro = `curl -s 'http://${context.host}:${context.port}/crash?code=N'; curl -s http://${context.host}:${control}/exits`;
+			const expectExit = async (pid: number, code: number | null, signal: string | null, how: string) => {
+				context.waitingFor(`worker ${pid} to be gone after ${how}`);
+				const gone = await pollUntil(() => (isAlive(pid) ? undefined : true), 3000, context);
+				if (!gone) {
+					context.fail({
+						message: `Worker ${pid} was still running 3 s after ${how}`,
+						expected: `worker ${pid} gone`,
+						actual: `state ${readProc(pid)?.state ?? '?'}`,
+						repro,
+					});
+				}
+				context.waitingFor(`GET /exits on the control port ${control} to list worker ${pid}`);
+				let last: ExitRecord[] | undefined;
+				const stopAt = Date.now() + 3000;
+				let found: ExitRecord | undefined;
+				while (Date.now() < stopAt && !found) {
+					last = await exitsOf(context, control);
+					found = last?.find(entry => entry.pid === pid);
+					if (!found) await new Promise(resolve => setTimeout(resolve, 50));
+				}
+				if (!isAlive(context.primaryPid)) {
+					context.fail({
+						message: `In ${mode} mode your primary exited when worker ${pid} exited (after ${how})`,
+						expected: "the primary keeps running, and its cluster emits 'exit' (worker, code, signal)",
+						actual: `the primary ${context.primaryPid} is gone; its last lines are below`,
+						hint: "Something in fork()'s 'exit' handling threw in the primary: taking the worker off each handle (RoundRobinHandle and SharedHandle alike) must work for both kinds of handle.",
+						repro,
+					});
+				}
+				if (!found) {
+					return context.fail({
+						message:
+							last === undefined
+								? `Nothing answered GET /exits on CONTROL_PORT=${control}: the checker cannot see your 'exit' events`
+								: `Worker ${pid} exited after ${how}, but no 'exit' event reported it`,
+						expected: `an entry for pid ${pid} in GET /exits (main.ts records cluster.on('exit', (worker, code, signal) => ...))`,
+						actual: last === undefined ? 'GET /exits did not answer with a JSON list' : `GET /exits: ${JSON.stringify(last).slice(0, 300)}`,
+						hint:
+							last === undefined
+								? "main.ts serves GET /exits on process.env.CONTROL_PORT: keep the given main.ts's control server."
+								: "fork() listens to the child's 'exit' event and emits 'exit' on the worker (code, signal) and on the cluster (worker, code, signal).",
+						repro,
+					});
+				}
+				if ((found.code ?? null) !== code || (found.signal ?? null) !== signal) {
+					context.fail({
+						message: `The 'exit' event for worker ${pid} said code ${found.code ?? 'null'}, signal ${found.signal ?? 'null'}; it ended with ${signal ? `signal ${signal}` : `code ${code}`}`,
+						expected: `(worker, ${code}, ${signal === null ? 'null' : `'${signal}'`}) after ${how}`,
+						actual: `GET /exits: ${JSON.stringify(found)}`,
+						hint: "Take code and signal from the child process's 'exit' event ('exit' (code, signal)); 'disconnect' comes earlier and carries neither.",
+						repro,
+					});
+				}
+			};
+			// A crash the app does itself, with a code we chose.
+			const code = 3 + Math.floor(Math.random() * 90);
+			context.waitingFor(`GET /crash?code=${code}`);
+			const crash = await getOnce(context.host, context.port, `/crash?code=${code}`);
+			if (crash.pid === undefined || !workers.includes(crash.pid)) {
+				return context.fail({
+					message: `GET /crash?code=${code} was not answered by a worker`,
+					expected: `an answer with x-worker-pid from ${list(workers)}`,
+					actual: crash.error ?? `status ${crash.status}, x-worker-pid ${crash.pid ?? 'none'}`,
+					repro,
+				});
+			}
+			await expectExit(crash.pid, code, null, `GET /crash?code=${code} (process.exit(${code}))`);
+			// A kill from outside.
+			const victim = workers.find(pid => pid !== crash.pid && isAlive(pid))!;
+			process.kill(victim, 'SIGKILL');
+			await expectExit(victim, null, 'SIGKILL', 'SIGKILL');
+			const survivors = workers.filter(pid => isAlive(pid));
+			// Nothing forked in their place: the module starts a worker only when fork() is called.
+			const forked = workersOf(context).filter(pid => !workers.includes(pid));
+			if (forked.length > 0) {
+				context.fail({
+					message: `After two workers exited, ${forked.length} new worker${forked.length > 1 ? 's' : ''} appeared (${list(forked)}), though main.ts called fork() no more: your module replaces workers on its own`,
+					expected: `the ${survivors.length} workers left (${list(survivors)}) and no new ones: main.ts decides about replacements, and it forks none`,
+					actual: `workers now: ${list(workersOf(context))}`,
+					hint: "In fork()'s 'exit' handling, emit 'exit' and forget the worker; do not fork. A program that wants replacements forks them in its own cluster.on('exit') (lab 07).",
+					repro: `${repro}; ps -o pid,args --ppid <primary pid>`,
+				});
+			}
+			if (mode === 'rr') {
+				// The primary chooses: new connections go to the worker left, none to the dead.
+				const answers: Answer[] = [];
+				for (let index = 0; index < 10; index++) {
+					context.waitingFor(`request ${index + 1} of 10 after two workers exited`);
+					answers.push(await context.http.get('/', {fresh: true, timeoutMs: REQUEST_MS}));
+				}
+				const failed = answers.filter(answer => answer.status !== 200 || answer.pid === undefined || !survivors.includes(answer.pid));
+				if (failed.length > 0) {
+					context.fail({
+						message: `After two workers exited, ${failed.length} of 10 new connections failed: the primary still hands connections to workers that are gone`,
+						expected: `every connection served by the worker still alive (${list(survivors)})`,
+						actual: describeFailures(failed),
+						hint: "On a worker's 'exit', remove it from every handle's list of workers (core: RoundRobinHandle.remove()). Sending a socket to a dead worker fails with ERR_IPC_CHANNEL_CLOSED, and the client loses its connection.",
+						repro: context.curl('/'),
+					});
+				}
+			} else {
+				// The kernel chooses among the workers still accepting on the shared socket.
+				await requireWholeAgain(context, {
+					pids: survivors,
+					fault: 'two workers exited in shared mode',
+					count: 10 * survivors.length,
+					everyPidServes: false,
+					hint: 'The workers left hold their copies of the shared socket and accept on it; nothing in the primary needs to change when one exits.',
+				});
+			}
+			context.note(`exit code ${code} and SIGKILL both reported, nothing forked; ${10 * survivors.length} new connections all served by ${list(survivors)}`);
+		},
+	};
+}
+
 export const clusterInternalsCheck: LabCheck = {
 	lab: LAB,
 	// The first run is traced: the spy rides along in NODE_OPTIONS to every process of the tree.
 	env: () => ({WORKERS: String(WORKERS), ...spyEnvironment(newTraceFile())}),
+	variables: {WORKERS: [String(WORKERS), String(SHARED_WORKERS)], MINI_CLUSTER_MODE: ['rr', 'shared']},
 	kitVariables: SPY_VARIABLES,
 	steps: [
 		// The run is traced up to rr-turns, which removes the trace file; a run that fails before
@@ -517,7 +666,7 @@ export const clusterInternalsCheck: LabCheck = {
 			{
 				id: 'answers',
 				title: 'Every worker answers GET /, and the app saw listen() succeed',
-				timeoutMs: 20_000,
+				timeoutMs: 40_000,
 				async run(context) {
 					const workers = context.memo.get('workers') as number[];
 					// A worker answers once its listen() has reached the primary: tsx may take a few seconds.
@@ -573,7 +722,7 @@ export const clusterInternalsCheck: LabCheck = {
 			{
 				id: 'rr-turns',
 				title: `rr mode: ${RR_CONNECTIONS} fresh connections go round, each worker within ±1`,
-				timeoutMs: 30_000,
+				timeoutMs: 60_000,
 				async run(context) {
 					const workers = context.memo.get('workers') as number[];
 					const file = context.env.NCL_TRACE_FILE!;
@@ -610,10 +759,10 @@ export const clusterInternalsCheck: LabCheck = {
 					const from = Date.now();
 					const answers: Answer[] = [];
 					// One at a time: the order the primary accepts is the order we send.
-					// It stops at the third failure: a hung request costs 3 s.
+					// It stops at the third failure: a hung request costs REQUEST_MS.
 					for (let index = 0; index < RR_CONNECTIONS && !context.signal.aborted && answers.filter(answer => answer.status !== 200).length < 3; index++) {
 						context.waitingFor(`connection ${index + 1} of ${RR_CONNECTIONS}, one at a time`);
-						answers.push(await context.http.get('/', {fresh: true, timeoutMs: 3000}));
+						answers.push(await context.http.get('/', {fresh: true, timeoutMs: REQUEST_MS}));
 					}
 					const failed = answers.filter(answer => answer.status !== 200);
 					if (failed.length > 0) lost(failed.map(answer => ({status: answer.status, body: answer.body, error: answer.error})), answers.length);
@@ -640,7 +789,7 @@ export const clusterInternalsCheck: LabCheck = {
 							port: context.port,
 							path: '/',
 							pids: [context.primaryPid, ...workers],
-							timeoutMs: 3000,
+							timeoutMs: REQUEST_MS,
 							settle: {accept: owners => !owners.includes(context.primaryPid), withinMs: 1000},
 						});
 						if (probe.status !== 200 || probe.owners.length === 0) continue;
@@ -668,11 +817,12 @@ export const clusterInternalsCheck: LabCheck = {
 		]),
 		{
 			id: 'shared',
-			title: 'shared mode: every worker holds the one listening socket',
-			timeoutMs: 30_000,
+			title: `shared mode, WORKERS=${SHARED_WORKERS}: every worker holds the one listening socket`,
+			timeoutMs: 45_000,
 			async run(context) {
 				// The spy is left out from here on: its file is gone, and the checks are /proc and HTTP.
-				await context.restart({MINI_CLUSTER_MODE: 'shared', NODE_OPTIONS: '', NCL_TRACE_FILE: ''});
+				const control = await pickFreePort(context.host);
+				await context.restart({MINI_CLUSTER_MODE: 'shared', WORKERS: String(SHARED_WORKERS), CONTROL_PORT: String(control), NODE_OPTIONS: '', NCL_TRACE_FILE: ''});
 				const workers = await settledWorkers(context);
 				context.memo.set('workers', workers);
 				const repro = `${runLine(context)} &  sleep 3; ss -ltnp 'sport = :${context.port}'`;
@@ -692,7 +842,7 @@ export const clusterInternalsCheck: LabCheck = {
 								? `In shared mode there are ${sockets.length} listening sockets on port ${context.port}: the workers bound their own instead of sharing the primary's`
 								: holding.length === 0
 									? `In shared mode the listening socket on port ${context.port} is held by ${sockets[0]?.holders.includes(context.primaryPid) ? 'the primary only' : 'none of your processes'}: the workers never got it (MINI_CLUSTER_MODE=shared ignored?)`
-									: `In shared mode only ${holding.length} of ${WORKERS} workers hold the listening socket`,
+									: `In shared mode only ${holding.length} of ${workers.length} workers hold the listening socket`,
 						expected: `one socket, held by every worker (${list(workers)}); the primary may keep its copy`,
 						actual: table,
 						hint: "shared: the primary creates the socket once per key, bound but not listening (net._createServerHandle(host, port, 4)), and sends it with each reply: worker.process.send(reply, handle). The worker calls the original listen() on that handle.",
@@ -700,7 +850,7 @@ export const clusterInternalsCheck: LabCheck = {
 					});
 				}
 				// The primary must not accept on it: a listening primary with no one to serve makes requests hang.
-				const answers = await context.http.burst({count: 30, concurrency: 3, path: () => '/', fresh: true, timeoutMs: 3000, deadlineMs: 15_000});
+				const answers = await context.http.burst({count: 30, concurrency: 3, path: () => '/', fresh: true, timeoutMs: REQUEST_MS, deadlineMs: 30_000});
 				const failed = answers.filter(answer => answer.status !== 200);
 				if (failed.length > 0) {
 					context.fail({
@@ -724,6 +874,7 @@ export const clusterInternalsCheck: LabCheck = {
 				context.note(`socket:[${settled[0]!.inode}] held by ${settled[0]!.holders.length} processes; the kernel spread 30 connections ${perPid(workers, tally)}`);
 			},
 		},
+		workerExitStep('shared-worker-exit', 'shared'),
 		{
 			id: 'listen-error',
 			title: "A taken port reaches the app as an 'error' event (shared, then rr)",
@@ -751,90 +902,7 @@ export const clusterInternalsCheck: LabCheck = {
 				context.note(`shared and rr: every worker's app got EADDRINUSE for port ${held.port} and kept running`);
 			},
 		},
-		{
-			id: 'worker-exit',
-			title: "A worker's exit is reported by the 'exit' event, and rr skips it",
-			timeoutMs: 25_000,
-			async run(context) {
-				const control = controlPort(context);
-				const workers = await settledWorkers(context);
-				const repro = `curl -s 'http://${context.host}:${context.port}/crash?code=N'; curl -s http://${context.host}:${control}/exits`;
-				const expectExit = async (pid: number, code: number | null, signal: string | null, how: string) => {
-					context.waitingFor(`worker ${pid} to be gone after ${how}`);
-					const gone = await pollUntil(() => (isAlive(pid) ? undefined : true), 3000, context);
-					if (!gone) {
-						context.fail({
-							message: `Worker ${pid} was still running 3 s after ${how}`,
-							expected: `worker ${pid} gone`,
-							actual: `state ${readProc(pid)?.state ?? '?'}`,
-							repro,
-						});
-					}
-					context.waitingFor(`GET /exits on the control port ${control} to list worker ${pid}`);
-					let last: ExitRecord[] | undefined;
-					const stopAt = Date.now() + 3000;
-					let found: ExitRecord | undefined;
-					while (Date.now() < stopAt && !found) {
-						last = await exitsOf(context, control);
-						found = last?.find(entry => entry.pid === pid);
-						if (!found) await new Promise(resolve => setTimeout(resolve, 50));
-					}
-					if (!found) {
-						return context.fail({
-							message: `Worker ${pid} exited after ${how}, but no 'exit' event reported it`,
-							expected: `an entry for pid ${pid} in GET /exits (main.ts records cluster.on('exit', (worker, code, signal) => ...))`,
-							actual: last === undefined ? 'GET /exits did not answer with a JSON list' : `GET /exits: ${JSON.stringify(last).slice(0, 300)}`,
-							hint: "fork() listens to the child's 'exit' event and emits 'exit' on the worker (code, signal) and on the cluster (worker, code, signal).",
-							repro,
-						});
-					}
-					if ((found.code ?? null) !== code || (found.signal ?? null) !== signal) {
-						context.fail({
-							message: `The 'exit' event for worker ${pid} said code ${found.code ?? 'null'}, signal ${found.signal ?? 'null'}; it ended with ${signal ? `signal ${signal}` : `code ${code}`}`,
-							expected: `(worker, ${code}, ${signal === null ? 'null' : `'${signal}'`}) after ${how}`,
-							actual: `GET /exits: ${JSON.stringify(found)}`,
-							hint: "Take code and signal from the child process's 'exit' event ('exit' (code, signal)); 'disconnect' comes earlier and carries neither.",
-							repro,
-						});
-					}
-				};
-				// A crash the app does itself, with a code we chose.
-				const code = 3 + Math.floor(Math.random() * 90);
-				context.waitingFor(`GET /crash?code=${code}`);
-				const crash = await getOnce(context.host, context.port, `/crash?code=${code}`);
-				if (crash.pid === undefined || !workers.includes(crash.pid)) {
-					return context.fail({
-						message: `GET /crash?code=${code} was not answered by a worker`,
-						expected: `an answer with x-worker-pid from ${list(workers)}`,
-						actual: crash.error ?? `status ${crash.status}, x-worker-pid ${crash.pid ?? 'none'}`,
-						repro,
-					});
-				}
-				await expectExit(crash.pid, code, null, `GET /crash?code=${code} (process.exit(${code}))`);
-				// A kill from outside.
-				const victim = workers.find(pid => pid !== crash.pid && isAlive(pid))!;
-				process.kill(victim, 'SIGKILL');
-				await expectExit(victim, null, 'SIGKILL', 'SIGKILL');
-				// rr (the mode in force): new connections go to the one worker left, none to the dead.
-				const survivors = workers.filter(pid => isAlive(pid));
-				const answers: Answer[] = [];
-				for (let index = 0; index < 10; index++) {
-					context.waitingFor(`request ${index + 1} of 10 after two workers exited`);
-					answers.push(await context.http.get('/', {fresh: true, timeoutMs: 3000}));
-				}
-				const failed = answers.filter(answer => answer.status !== 200 || answer.pid === undefined || !survivors.includes(answer.pid));
-				if (failed.length > 0) {
-					context.fail({
-						message: `After two workers exited, ${failed.length} of 10 new connections failed: the primary still hands connections to workers that are gone`,
-						expected: `every connection served by the worker still alive (${list(survivors)})`,
-						actual: describeFailures(failed),
-						hint: "On a worker's 'exit', remove it from every handle's list of workers (core: RoundRobinHandle.remove()). Sending a socket to a dead worker fails with ERR_IPC_CHANNEL_CLOSED, and the client loses its connection.",
-						repro: context.curl('/'),
-					});
-				}
-				context.note(`exit code ${code} and SIGKILL both reported; 10 of 10 connections went to ${list(survivors)}`);
-			},
-		},
+		workerExitStep('worker-exit', 'rr'),
 		{
 			id: 'core-tests',
 			title: "Node core's cluster tests, adapted, pass against mini-cluster.ts",
@@ -853,14 +921,16 @@ export const clusterInternalsCheck: LabCheck = {
 								? "fork(env) starts the worker with {...process.env, ...env}: the primary's whole environment, env's keys on top."
 								: failed.name === 'listen-zero'
 									? "Every worker asking for port 0 on one host shares one key (host:0), so they share one socket; address() must report the port it really got."
-									: "The suite's primary and workers are the kit's; mini-cluster.ts (and your preload) is yours. Its output is below.",
+									: failed.name === 'fresh-id'
+										? 'Count ids up in the primary (id = ++nextId) and never reuse one: an id derived from the number of live workers repeats after an exit, and the new worker then takes the live one\'s place in cluster.workers.'
+										: "The suite's primary and workers are the kit's; mini-cluster.ts (and your preload) is yours. Its output is below.",
 						repro: `${outcome.output.slice(-6).join('\n')}`.trim() || undefined,
 					});
 				}
-				if (outcome.results.length < 6) {
+				if (outcome.results.length < 7) {
 					context.fail({
 						message: `The adapted core tests did not run to the end: the suite ${outcome.exit}`,
-						expected: '6 results (is-primary, fork-env, worker-identity, messages, listen-zero, exit-code)',
+						expected: '7 results (is-primary, fork-env, worker-identity, messages, listen-zero, exit-code, fresh-id)',
 						actual: `${outcome.results.length} results; last output:\n${outcome.output.join('\n') || '(none)'}`,
 						hint: 'Importing mini-cluster.ts from a program other than main.ts must work too: no top-level code that assumes main.ts.',
 					});

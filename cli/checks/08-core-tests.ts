@@ -131,16 +131,17 @@ try {
 	current = 'messages';
 	one.send({nclPing: 7});
 	const pong = await next(one, 'answer to worker.send({nclPing: 7})', message => 'nclPong' in message);
-	const leaked = [...inbox.get(one), ...inbox.get(two)].filter(message => !(message && typeof message === 'object' && Object.keys(message).some(key => key.startsWith('ncl'))));
-	record('messages', 'test-cluster-message.js', pong.nclPong === 7 && leaked.length === 0,
-		"worker.send() reaches the worker's process.on('message'), its process.send() reaches worker.on('message'), and none of the mini cluster's own messages do",
-		'answer ' + JSON.stringify(pong) + (leaked.length > 0 ? '; also got ' + JSON.stringify(leaked.slice(0, 2)) : ''));
 
 	current = 'listen-zero';
 	one.send({nclListenZero: true});
 	two.send({nclListenZero: true});
 	const portOne = (await next(one, 'listen(0) result', message => 'nclListened' in message)).nclListened;
 	const portTwo = (await next(two, 'listen(0) result', message => 'nclListened' in message)).nclListened;
+	// Judged after listen(0): that is when the mini cluster's own protocol (queryServer, reply) has travelled.
+	const leaked = [...inbox.get(one), ...inbox.get(two)].filter(message => !(message && typeof message === 'object' && Object.keys(message).some(key => key.startsWith('ncl'))));
+	record('messages', 'test-cluster-message.js', pong.nclPong === 7 && leaked.length === 0,
+		"worker.send() reaches the worker's process.on('message'), its process.send() reaches worker.on('message'), and none of the mini cluster's own messages do (not even those of a listen())",
+		'answer ' + JSON.stringify(pong) + (leaked.length > 0 ? '; worker.on(\'message\') also got ' + JSON.stringify(leaked.slice(0, 2)) : ''));
 	const answer = typeof portOne === 'number' && portOne > 0 ? await get(portOne) : {status: 0, body: 'not tried'};
 	record('listen-zero', 'test-cluster-server-restart-rr.js (listen(0))',
 		typeof portOne === 'number' && portOne > 0 && portOne === portTwo && answer.status === 200 && [String(helloOne.pid), String(helloTwo.pid)].includes(answer.body),
@@ -155,7 +156,19 @@ try {
 		args.cluster.code === 42 && args.cluster.signal === null && args.worker.code === 42 && args.worker.signal === null && !known(one),
 		"a worker that calls process.exit(42): cluster 'exit' (worker, 42, null), worker 'exit' (42, null), and it is gone from cluster.workers",
 		"cluster 'exit' code " + args.cluster.code + ' signal ' + args.cluster.signal + "; worker 'exit' code " + args.worker.code + ' signal ' + args.worker.signal + '; still in cluster.workers: ' + known(one));
+
+	// The node:cluster docs: each new worker gets its own id, never one used before (core counts up).
+	current = 'fresh-id';
+	const three = cluster.fork();
+	listen(three);
+	const helloThree = (await next(three, 'hello message', message => message.nclHello)).nclHello;
+	const byId = id => (cluster.workers instanceof Map ? cluster.workers.get(id) : cluster.workers[id]);
+	record('fresh-id', 'the node:cluster docs (worker.id)',
+		new Set([one.id, two.id, three.id]).size === 3 && byId(two.id) === two && byId(three.id) === three && three.process.pid === helloThree.pid,
+		'a worker forked after another has exited gets an id never used before (not ' + one.id + ', which exited, nor ' + two.id + ', still alive), and cluster.workers holds both live workers under their own ids',
+		'ids: ' + one.id + ' (exited), ' + two.id + ' (alive), then ' + three.id + ' for the new worker; cluster.workers[' + two.id + '] is ' + (byId(two.id) === two ? 'the second worker' : byId(two.id) === three ? 'the new worker' : String(byId(two.id))));
 	two.send({nclExit: 0});
+	three.send({nclExit: 0});
 } catch (error) {
 	record(current, 'the suite', false, 'the test to run to its end', error instanceof Timeout ? error.message : 'it threw ' + (error && error.stack || error));
 }
