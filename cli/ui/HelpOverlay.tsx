@@ -12,9 +12,9 @@ export const HELP: [Section[], Section[]] = [
 			title: 'Lesson, solution',
 			keys: [
 				['↑ ↓ j k', 'scroll a line'],
-				['PgDn space', 'a page down'],
-				['PgUp', 'a page up'],
+				['PgDn spc PgUp', 'a page down, up'],
 				['g G', 'top, bottom'],
+				['< >', 'lesson: code sideways'],
 				['r', 'lesson: check this lab'],
 				['f', 'solution: all or changes'],
 				['esc b ←', 'back'],

@@ -1,10 +1,9 @@
-import {useEffect, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import {Box, Text} from 'ink';
 import {useViewKeys} from './use-keys.js';
 import {lessonBody, type Lab} from '../catalog.js';
-import {renderMarkdown} from './markdown.js';
+import {codeRow, renderLesson, visibleLength, type LessonRow} from './markdown.js';
 import {useScroll} from './use-scroll.js';
-import {wrapLines} from './wrap-lines.js';
 
 type Props = {
 	readonly lab: Lab;
@@ -17,17 +16,24 @@ type Props = {
 	readonly onRun: () => void;
 };
 
-type Rendered = {lab: string; width: number; rows: string[]};
+type Rendered = {lab: string; width: number; rows: LessonRow[]};
 
-/** The lesson's Markdown for the terminal, wrapped to the width (again on resize), scrollable. */
+/** How far < and > move code sideways. */
+const SIDEWAYS = 20;
+
+/**
+The lesson's Markdown for the terminal, laid out for the width (again on
+resize), scrollable. Code is never wrapped: a line too wide is cut with a
+marker, and < > move every code line sideways.
+*/
 export function LessonReader({lab, width, height, isActive, onBack, onRun}: Props) {
 	const textWidth = Math.max(20, width - 2);
 	const [rendered, setRendered] = useState<Rendered>();
 	useEffect(() => {
 		let live = true;
-		renderMarkdown(lessonBody(lab), textWidth).then(
-			text => live && setRendered({lab: lab.id, width: textWidth, rows: wrapLines(text, textWidth)}),
-			(error: unknown) => live && setRendered({lab: lab.id, width: textWidth, rows: [`Could not render ${lab.lessonFile}: ${(error as Error).message}`]}),
+		renderLesson(lessonBody(lab), textWidth).then(
+			rows => live && setRendered({lab: lab.id, width: textWidth, rows}),
+			(error: unknown) => live && setRendered({lab: lab.id, width: textWidth, rows: [{text: `Could not render ${lab.lessonFile}: ${(error as Error).message}`}]}),
 		);
 		return () => {
 			live = false;
@@ -35,14 +41,24 @@ export function LessonReader({lab, width, height, isActive, onBack, onRun}: Prop
 	}, [lab, textWidth]);
 
 	// Until the new width is rendered, the old rendering stays (re-wrapping takes a few ms).
-	const rows = rendered?.lab === lab.id ? rendered.rows : ['Loading the lesson…'];
+	const rows = rendered?.lab === lab.id ? rendered.rows : [{text: 'Loading the lesson…'}];
 	const page = Math.max(1, height - 1);
 	const scroll = useScroll(rows.length, page);
+	const widest = Math.max(0, ...rows.map(row => (row.code ? row.code.indent + visibleLength(row.code.line) : 0)));
+	const maxLeft = Math.max(0, widest - textWidth + 2);
+	const [left, setLeft] = useState(0);
+	const sideways = useRef(0);
+	const moveSideways = (delta: number) => {
+		sideways.current = Math.max(0, Math.min(maxLeft, sideways.current + delta));
+		setLeft(sideways.current);
+	};
 	useViewKeys(
 		'lesson',
 		(input, key) => {
 			if (scroll.handle(input, key)) return;
-			if (key.escape || input === 'b' || key.leftArrow) onBack();
+			if (input === '>') moveSideways(SIDEWAYS);
+			else if (input === '<') moveSideways(-SIDEWAYS);
+			else if (key.escape || input === 'b' || key.leftArrow) onBack();
 			else if (input === 'r') onRun();
 		},
 		{isActive},
@@ -53,10 +69,15 @@ export function LessonReader({lab, width, height, isActive, onBack, onRun}: Prop
 	return (
 		<Box flexDirection="column" width={width}>
 			<Box flexDirection="column" height={page} paddingX={1} overflow="hidden">
-				<Text>{rows.slice(scroll.top, last).join('\n')}</Text>
+				<Text>
+					{rows
+						.slice(scroll.top, last)
+						.map(row => (row.code ? codeRow(row.code, textWidth, Math.min(left, maxLeft)) : row.text))
+						.join('\n')}
+				</Text>
 			</Box>
 			<Text dimColor wrap="truncate-end">
-				{`${lab.id} lesson · rows ${scroll.top + 1}-${last} of ${rows.length} (${percent}%)`}
+				{`${lab.id} lesson · rows ${scroll.top + 1}-${last} of ${rows.length} (${percent}%)${maxLeft > 0 ? ' · < > code sideways' : ''}`}
 			</Text>
 		</Box>
 	);
