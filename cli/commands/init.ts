@@ -13,7 +13,7 @@ export const initCommand: Command = {
 		'  README.md                      how to work through the labs',
 		`  ${STATE_FILE.padEnd(30)} your progress (plain JSON)`,
 		'  package.json                   "npm test" runs every checker',
-		'  .github/workflows/labs.yml     runs the checkers on push, with annotations and JUnit',
+		'  .github/workflows/labs.yml     runs the checkers on push: annotations, JUnit, JSON for `report`',
 		'The folder must be new or empty.',
 	].join('\n'),
 	options: {},
