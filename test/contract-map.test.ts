@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {lessonBody, loadCatalog, splitFrontMatter} from '../cli/catalog.js';
 import {checks} from '../cli/checks/index.js';
-import {contractClauses, contractVariables, type MapEntry, normalize, pinnedPitfalls, readContractMap, section, sharedVariables} from './contract-map.js';
+import {type LabFacts, mapProblems, readContractMap} from './contract-map.js';
 import {mutantsOf} from './labs/mutants.js';
 
 /**
@@ -11,74 +11,111 @@ variable it names maps to a step that can fail and a mutant that proves it
 (test/contract-map.ts explains the front matter). This file is the static half:
 test/labs/labs.test.ts runs each mutant and proves its step rejects it.
 */
-for (const lab of loadCatalog()) {
-	describe(`${lab.id}: clause → step → mutant`, () => {
-		const {data} = splitFrontMatter(readFileSync(lab.lessonFile, 'utf8'));
-		const map = readContractMap(data as Record<string, unknown>);
-		const body = lessonBody(lab);
-		const check = checks[lab.id]!;
-		const stepIds = check.steps.map(step => step.id);
-		const mutants = new Map(mutantsOf(lab.id).map(mutant => [mutant.name, mutant]));
-
-		/** Each entry names steps that exist, and mutants that exist and are rejected by one of those steps. */
-		const expectProven = (entry: MapEntry, what: string) => {
-			expect(entry.steps.length, `${what}: no step`).toBeGreaterThan(0);
-			for (const step of entry.steps) expect(stepIds, `${what}: step ${step}`).toContain(step);
-			expect(entry.mutants.length, `${what}: no mutant proves it`).toBeGreaterThan(0);
-			for (const name of entry.mutants) {
-				const mutant = mutants.get(name);
-				expect(mutant, `${what}: mutant ${name} (test/mutants/${lab.id}/${name})`).toBeDefined();
-				expect(entry.steps, `${what}: mutant ${name} is rejected by ${mutant!.rejectedBy}, not by a step of this clause`).toContain(mutant!.rejectedBy);
-			}
-		};
-
-		it('maps every clause of the Contract to a step and a mutant', () => {
-			const clauses = contractClauses(body);
-			expect(clauses.length).toBeGreaterThan(0);
-			const unmapped = clauses.filter(clause => !map.contract.some(entry => clause.includes(normalize(entry.text))));
-			expect(unmapped, 'Contract clauses with no entry in the front matter\'s contract:').toEqual([]);
-			for (const entry of map.contract) {
-				const found = clauses.filter(clause => clause.includes(normalize(entry.text)));
-				expect(found.length, `"${entry.text}" must name exactly one clause of the Contract`).toBe(1);
-				expectProven(entry, `"${entry.text}"`);
-			}
+describe('the clause → step → mutant map', () => {
+	for (const lab of loadCatalog()) {
+		it(`${lab.id}: every clause, pinned pitfall and variable has a step and a mutant`, () => {
+			const {data} = splitFrontMatter(readFileSync(lab.lessonFile, 'utf8'));
+			const check = checks[lab.id]!;
+			const facts: LabFacts = {
+				stepIds: check.steps.map(step => step.id),
+				mutants: new Map(mutantsOf(lab.id).map(mutant => [mutant.name, mutant.rejectedBy])),
+				defaults: lab.defaults,
+				checkerVariables: check.variables,
+			};
+			expect(mapProblems(lessonBody(lab), readContractMap(data as Record<string, unknown>), facts)).toEqual([]);
 		});
+	}
+});
 
-		it('maps every pitfall pinned on a step to that step and a mutant', () => {
-			const pinned = pinnedPitfalls(body, stepIds);
-			const unmapped = pinned.filter(pitfall => !map.pitfalls.some(entry => pitfall.text.includes(normalize(entry.text)))).map(pitfall => pitfall.text);
-			expect(unmapped, 'Pitfalls that name a step but have no entry in the front matter\'s pitfalls:').toEqual([]);
-			for (const entry of map.pitfalls) {
-				const found = pinned.filter(pitfall => pitfall.text.includes(normalize(entry.text)));
-				expect(found.length, `pitfall "${entry.text}" must name exactly one Pitfalls bullet that names a step`).toBe(1);
-				for (const step of found[0]!.steps) expect(entry.steps, `pitfall "${entry.text}" names ${step}`).toContain(step);
-				expectProven(entry, `pitfall "${entry.text}"`);
-			}
+/** The check itself must be able to fail: a small lesson and map, complete, then broken one way at a time. */
+describe('the map check', () => {
+	const lesson = [
+		'## Contract',
+		'',
+		'| Variable | Meaning |',
+		'| --- | --- |',
+		'| `PORT` | port |',
+		'| `WORKERS` | how many children |',
+		'',
+		'- exactly `WORKERS` children;',
+		'- on SIGTERM all are gone within 3 s.',
+		'',
+		'## What the checker does',
+		'',
+		'Starts with WORKERS=3, then restarts with WORKERS=5.',
+		'',
+		'## Pitfalls',
+		'',
+		'- **Hard-coded children.** Fails `children`.',
+		'- **A remark** that names no step.',
+	].join('\n');
+	const map = () =>
+		readContractMap({
+			contract: [
+				{clause: 'exactly `WORKERS` children', steps: ['children'], mutants: ['ignores-workers']},
+				{clause: 'on SIGTERM all are gone', steps: ['sigterm'], mutants: ['orphans']},
+			],
+			pitfalls: [{pitfall: 'Hard-coded children', steps: ['children'], mutants: ['ignores-workers']}],
+			variables: {WORKERS: {values: [3, 5], mutants: ['workers-fixed-at-3']}},
 		});
+	const facts: LabFacts = {
+		stepIds: ['starts', 'children', 'sigterm'],
+		mutants: new Map([
+			['ignores-workers', 'children'],
+			['orphans', 'sigterm'],
+			['workers-fixed-at-3', 'children'],
+		]),
+		defaults: {WORKERS: '2'},
+		checkerVariables: {WORKERS: ['3', '5']},
+	};
 
-		it('tries every variable of the Contract at two values other than the lesson\'s default, and a mutant proves it', () => {
-			const named = contractVariables(body).filter(name => !sharedVariables.has(name));
-			expect(map.variables.map(variable => variable.name).sort(), 'variables: in the front matter, one per variable of the Environment table').toEqual(named.sort());
-			const described = normalize(section(body, /What the checker does/));
-			for (const variable of map.variables) {
-				if (variable.switch) {
-					expectProven({text: variable.name, steps: variable.steps, mutants: variable.mutants}, `switch ${variable.name}`);
-					continue;
-				}
-				expect(variable.values.length, `${variable.name}: at least two values`).toBeGreaterThanOrEqual(2);
-				expect(new Set(variable.values).size, `${variable.name}: distinct values`).toBe(variable.values.length);
-				const lessonDefault = lab.defaults[variable.name];
-				if (lessonDefault !== undefined && !/^[a-z-]+$/.test(lessonDefault)) expect(variable.values, `${variable.name}: the lesson's default ${lessonDefault} is not a test`).not.toContain(lessonDefault);
-				expect(check.variables?.[variable.name], `${variable.name}: the checker's own list (LabCheck.variables)`).toEqual(variable.values);
-				for (const value of variable.values) expect(described, `"What the checker does" says ${variable.name}=${value}`).toContain(`${variable.name}=${value}`);
-				expect(variable.mutants.length, `${variable.name}: a mutant that hard-codes it`).toBeGreaterThan(0);
-				for (const name of variable.mutants) expect(mutants.has(name), `${variable.name}: mutant ${name}`).toBe(true);
-			}
-		});
-
-		it('has every mutant prove some clause, pitfall or variable', () => {
-			const named = new Set([...map.contract, ...map.pitfalls].flatMap(entry => entry.mutants).concat(map.variables.flatMap(variable => variable.mutants)));
-			expect([...mutants.keys()].filter(name => !named.has(name)), 'mutants the map never names').toEqual([]);
-		});
+	it('passes a complete map', () => {
+		expect(mapProblems(lesson, map(), facts)).toEqual([]);
 	});
-}
+
+	it('fails a clause the map does not name', () => {
+		const body = lesson.replace('- on SIGTERM', '- children exit when their channel closes;\n- on SIGTERM');
+		expect(mapProblems(body, map(), facts)).toEqual(['Contract clause with no entry: "children exit when their channel closes;"']);
+	});
+
+	it('cuts a bullet into clauses, so a second obligation in one bullet needs its own entry', () => {
+		const body = lesson.replace('all are gone within 3 s.', 'all are gone within 3 s. Nothing is respawned.');
+		expect(mapProblems(body, map(), facts)).toEqual(['Contract clause with no entry: "Nothing is respawned."']);
+	});
+
+	it('fails an entry with no mutant, a mutant its steps do not reject, and a mutant that does not exist', () => {
+		const broken = map();
+		broken.contract[0]!.mutants = [];
+		broken.contract[1]!.mutants = ['ignores-workers', 'ghost'];
+		expect(mapProblems(lesson, broken, facts)).toEqual([
+			'"exactly `WORKERS` children": no mutant proves it',
+			'"on SIGTERM all are gone": mutant ignores-workers is rejected by children, not by a step of this entry',
+			'"on SIGTERM all are gone": mutant ghost does not exist',
+			'mutant orphans proves nothing the map names',
+		]);
+	});
+
+	it('fails a step that does not exist, and a pinned pitfall with no entry', () => {
+		const broken = map();
+		broken.contract[1]!.steps = ['sigterm', 'shutdown'];
+		broken.pitfalls = [];
+		expect(mapProblems(lesson, broken, facts)).toEqual([
+			'"on SIGTERM all are gone": step shutdown does not exist',
+			'pitfall pinned on children with no entry: "Hard-coded children. Fails `children`."',
+		]);
+	});
+
+	it('fails a variable tried once, at its default, or at values the checker does not use or the lesson does not state', () => {
+		const once = map();
+		once.variables[0]!.values = ['2'];
+		expect(mapProblems(lesson, once, {...facts, checkerVariables: {WORKERS: ['2']}})).toEqual([
+			'WORKERS: 1 value(s), at least 2 needed',
+			"WORKERS: the lesson's default 2 is among the values tried",
+			'"What the checker does" never says WORKERS=2',
+		]);
+		expect(mapProblems(lesson, map(), {...facts, checkerVariables: {WORKERS: ['3']}})).toEqual(['WORKERS: the checker tries ["3"] (LabCheck.variables), the map says ["3","5"]']);
+		const none = map();
+		none.variables = [];
+		expect(mapProblems(lesson, none, facts)).toEqual(['variable WORKERS of the Environment table has no entry', 'mutant workers-fixed-at-3 proves nothing the map names']);
+	});
+});

@@ -124,3 +124,77 @@ export function pinnedPitfalls(body: string, stepIds: readonly string[]): Array<
 		.map(text => ({text, steps: stepIds.filter(id => text.includes(`\`${id}\``))}))
 		.filter(pitfall => pitfall.steps.length > 0);
 }
+
+/** What the map check needs to know about a lab, outside its lesson text. */
+export type LabFacts = {
+	stepIds: readonly string[];
+	/** Mutant name → the step that must reject it. */
+	mutants: ReadonlyMap<string, string>;
+	/** The lesson's front matter defaults. */
+	defaults: Readonly<Record<string, string>>;
+	/** LabCheck.variables. */
+	checkerVariables?: Readonly<Record<string, readonly string[]>>;
+};
+
+/**
+Every way the map falls short of the lesson, as sentences: a clause, a pinned
+pitfall or a variable with no entry, an entry that names no step, a step or a
+mutant that does not exist, a mutant its clause's steps do not reject, a mutant
+no entry names. Empty when the map is complete.
+*/
+export function mapProblems(body: string, map: ContractMap, facts: LabFacts): string[] {
+	const problems: string[] = [];
+	const proven = (entry: MapEntry, what: string) => {
+		if (entry.steps.length === 0) problems.push(`${what}: no step`);
+		for (const step of entry.steps) if (!facts.stepIds.includes(step)) problems.push(`${what}: step ${step} does not exist`);
+		if (entry.mutants.length === 0) problems.push(`${what}: no mutant proves it`);
+		for (const name of entry.mutants) {
+			const rejectedBy = facts.mutants.get(name);
+			if (rejectedBy === undefined) problems.push(`${what}: mutant ${name} does not exist`);
+			else if (!entry.steps.includes(rejectedBy)) problems.push(`${what}: mutant ${name} is rejected by ${rejectedBy}, not by a step of this entry`);
+		}
+	};
+
+	const clauses = contractClauses(body);
+	if (clauses.length === 0) problems.push('the lesson has no Contract bullets');
+	for (const clause of clauses) if (!map.contract.some(entry => clause.includes(normalize(entry.text)))) problems.push(`Contract clause with no entry: "${clause}"`);
+	for (const entry of map.contract) {
+		const found = clauses.filter(clause => clause.includes(normalize(entry.text))).length;
+		if (found !== 1) problems.push(`contract entry "${entry.text}" names ${found} clauses of the Contract, not 1`);
+		proven(entry, `"${entry.text}"`);
+	}
+
+	const pinned = pinnedPitfalls(body, facts.stepIds);
+	for (const pitfall of pinned) if (!map.pitfalls.some(entry => pitfall.text.includes(normalize(entry.text)))) problems.push(`pitfall pinned on ${pitfall.steps.join(', ')} with no entry: "${pitfall.text}"`);
+	for (const entry of map.pitfalls) {
+		const found = pinned.filter(pitfall => pitfall.text.includes(normalize(entry.text)));
+		if (found.length !== 1) problems.push(`pitfall entry "${entry.text}" names ${found.length} pinned Pitfalls bullets, not 1`);
+		for (const step of found[0]?.steps ?? []) if (!entry.steps.includes(step)) problems.push(`pitfall entry "${entry.text}": the bullet names ${step}, the entry does not`);
+		proven(entry, `pitfall "${entry.text}"`);
+	}
+
+	const named = contractVariables(body).filter(name => !sharedVariables.has(name));
+	for (const name of named) if (!map.variables.some(variable => variable.name === name)) problems.push(`variable ${name} of the Environment table has no entry`);
+	const described = normalize(section(body, /What the checker does/));
+	for (const variable of map.variables) {
+		if (!named.includes(variable.name)) problems.push(`variable ${variable.name} is not in the Contract's Environment table`);
+		if (variable.switch) {
+			proven({text: variable.name, steps: variable.steps, mutants: variable.mutants}, `switch ${variable.name}`);
+			continue;
+		}
+		if (variable.values.length < 2) problems.push(`${variable.name}: ${variable.values.length} value(s), at least 2 needed`);
+		if (new Set(variable.values).size !== variable.values.length) problems.push(`${variable.name}: repeated values`);
+		const lessonDefault = facts.defaults[variable.name];
+		// A mode variable (STRATEGY=round-robin) lists every mode, its default included; a number never repeats the default.
+		if (lessonDefault !== undefined && !/^[a-z-]+$/.test(lessonDefault) && variable.values.includes(lessonDefault)) problems.push(`${variable.name}: the lesson's default ${lessonDefault} is among the values tried`);
+		const checkerValues = facts.checkerVariables?.[variable.name];
+		if (JSON.stringify(checkerValues ?? []) !== JSON.stringify(variable.values)) problems.push(`${variable.name}: the checker tries ${JSON.stringify(checkerValues ?? [])} (LabCheck.variables), the map says ${JSON.stringify(variable.values)}`);
+		for (const value of variable.values) if (!described.includes(`${variable.name}=${value}`)) problems.push(`"What the checker does" never says ${variable.name}=${value}`);
+		if (variable.mutants.length === 0) problems.push(`${variable.name}: no mutant hard-codes it`);
+		for (const name of variable.mutants) if (!facts.mutants.has(name)) problems.push(`${variable.name}: mutant ${name} does not exist`);
+	}
+
+	const mapped = new Set([...map.contract, ...map.pitfalls].flatMap(entry => entry.mutants).concat(map.variables.flatMap(variable => variable.mutants)));
+	for (const name of facts.mutants.keys()) if (!mapped.has(name)) problems.push(`mutant ${name} proves nothing the map names`);
+	return problems;
+}
