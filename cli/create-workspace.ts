@@ -19,6 +19,17 @@ export type CreatedWorkspace = {
 export {kitVersion};
 
 /**
+What to do in a workspace just created by the app (init prints its own list):
+install the kit there. Until then `npx node-cluster-lab` asks npm for the
+package each time (seconds of spinner before the first frame), and the
+lessons' `npx tsx main.ts` has no local tsx.
+*/
+export function installAdvice(name: string): string {
+	const where = /^[\w./-]+$/.test(name) ? name : JSON.stringify(name);
+	return `Next, in a terminal: cd ${where} && npm install (the kit, locally: npx node-cluster-lab then starts at once, offline, and the lessons' npx tsx works).`;
+}
+
+/**
 Create a workspace in `root`: every lab's starter, the README, the progress
 file, package.json and the CI workflow. `root` must be new or empty; an
 existing workspace is left as it is.

@@ -7,7 +7,7 @@ import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {UserError} from '../command.js';
-import {createWorkspace} from '../create-workspace.js';
+import {createWorkspace, installAdvice} from '../create-workspace.js';
 import {killAllLabGroups} from '../harness/lab-process.js';
 import {renderApp} from '../ui/render.js';
 import {findWorkspace, STATE_FILE, Workspace} from '../workspace.js';
@@ -42,13 +42,26 @@ async function stop(session: AppSession | undefined): Promise<void> {
 	killAllLabGroups();
 }
 
+/** The line printed once the app has quit (on the shell's screen): where you stand, and what to do in a workspace it created. */
+export function farewell(state: {root: string; passed: number; labs: readonly unknown[]}, cwd: string, created?: string): string {
+	const where = path.relative(cwd, state.root);
+	const labs = `${state.passed} of ${state.labs.length} lab${state.labs.length === 1 ? '' : 's'} passed${where ? ` in ${where}` : ''}`;
+	const line = `node-cluster-lab: ${labs}. Every process the app started has been stopped.`;
+	return created === undefined ? line : `${line}\n${installAdvice(created)}`;
+}
+
 export async function launchApp(options: LaunchOptions): Promise<number> {
 	const workspace = workspaceFor(options);
-	const open = (found: Workspace) => new AppSession({workspace: found, env: options.env});
+	let created: string | undefined;
+	const open = (found: Workspace) => new AppSession({workspace: found, env: options.env, created});
 	const outcome = await renderApp({
 		session: workspace ? open(workspace) : undefined,
 		cwd: options.cwd,
-		createSession: name => open(new Workspace(createWorkspace(path.resolve(options.cwd, name), name).root)),
+		createSession: name => {
+			const made = createWorkspace(path.resolve(options.cwd, name), name);
+			if (made.created) created = name;
+			return open(new Workspace(made.root));
+		},
 		stop,
 		firstFrame: options.firstFrame,
 	});
@@ -58,10 +71,6 @@ export async function launchApp(options: LaunchOptions): Promise<number> {
 		return 0;
 	}
 	const state = outcome.session?.getSnapshot();
-	if (state) {
-		const where = path.relative(options.cwd, state.root);
-		const labs = `${state.passed} of ${state.labs.length} lab${state.labs.length === 1 ? '' : 's'} passed${where ? ` in ${where}` : ''}`;
-		options.out(`node-cluster-lab: ${labs}. Every process the app started has been stopped.`);
-	}
+	if (state) options.out(farewell(state, options.cwd, created));
 	return 0;
 }

@@ -10,6 +10,7 @@ import type {LabCheck} from '../checks/step.js';
 import {killAllLabGroups} from '../harness/lab-process.js';
 import {hintsShown, revealNextHint} from '../hints.js';
 import {startersDir} from '../paths.js';
+import {installAdvice} from '../create-workspace.js';
 import {solutionsLocked} from '../solutions.js';
 import type {Workspace} from '../workspace.js';
 import {cancelRun, foldRun, idleRun, startRun, type RunView} from './run-state.js';
@@ -56,6 +57,8 @@ export type SessionOptions = {
 	notifyMs?: number;
 	/** How long a notice stays on screen. */
 	noticeMs?: number;
+	/** The app has just created this workspace (the folder as the learner typed it): say how to install the kit there. */
+	created?: string;
 };
 
 type ActiveRun = {controller: AbortController; done: Promise<void>; lab: Lab};
@@ -103,6 +106,8 @@ export class AppSession {
 			run: idleRun,
 			watch: {enabled: this.env.NCL_WATCH !== 'off'},
 			hintsShown: 0,
+			// Stays until the next notice: the first thing to do in a new workspace.
+			notice: options.created === undefined ? undefined : {text: `Created ${options.created}. ${installAdvice(options.created)}`, tone: 'info'},
 		};
 	}
 

@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {findLab, loadCatalog, type Lab} from '../catalog.js';
-import {UserError, type Io} from '../command.js';
+import {UsageError, UserError, type Io} from '../command.js';
 import {findWorkspace, STATE_FILE, Workspace} from '../workspace.js';
 
 /** Where lab folders live for this call: a workspace, or any folder laid out like labs/. */
@@ -34,15 +34,31 @@ export function requireWorkspace(io: Io, dir: unknown): Workspace {
 	return target.workspace;
 }
 
-export function labOrThrow(id: string): Lab {
+/**
+The lab of that id. A name typed on the command line that is no lab is a usage
+error (exit 2, with the usage line); `from: 'workspace'` is for an id read from
+node-cluster-lab.json, a problem with the file (exit 1).
+*/
+export function labOrThrow(id: string, from: 'command line' | 'workspace' = 'command line'): Lab {
 	const lab = findLab(id);
-	if (!lab) throw new UserError(`unknown lab '${id}'. Labs: ${loadCatalog().map(known => known.id).join(', ')}`);
-	return lab;
+	if (lab) return lab;
+	const message = `unknown lab '${id}'. Labs: ${loadCatalog().map(known => known.id).join(', ')}`;
+	throw from === 'command line' ? new UsageError(message) : new UserError(message);
 }
 
-/** The lab named on the command line, else the workspace's current lab, else the first. */
-export function chosenLab(positionals: string[], workspace: Workspace | undefined): Lab {
+/** The lab whose folder `cwd` is in (labs/<id> or below, in that workspace), if any. */
+export function labHere(cwd: string, workspace: Workspace | undefined): Lab | undefined {
+	if (!workspace) return undefined;
+	const relative = path.relative(workspace.labsDir, path.resolve(cwd));
+	if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+	return findLab(relative.split(path.sep)[0]!);
+}
+
+/** The lab named on the command line, else the lab whose folder you stand in, else the workspace's current lab, else the first. */
+export function chosenLab(positionals: string[], workspace: Workspace | undefined, cwd?: string): Lab {
 	if (positionals[0]) return labOrThrow(positionals[0]);
+	const here = cwd === undefined ? undefined : labHere(cwd, workspace);
+	if (here) return here;
 	const current = workspace?.state.current;
-	return current ? labOrThrow(current) : loadCatalog()[0]!;
+	return current ? labOrThrow(current, 'workspace') : loadCatalog()[0]!;
 }

@@ -10,7 +10,7 @@ export const hintCommand: Command = {
 	options: {dir: {type: 'string'}, all: {type: 'boolean'}},
 	async run({values, positionals}, io) {
 		const workspace = requireWorkspace(io, values.dir);
-		const lab = chosenLab(positionals, workspace);
+		const lab = chosenLab(positionals, workspace, io.cwd);
 		const seen = hintsShown(workspace, lab);
 		const show = values.all ? lab.hints.length : Math.min(seen + 1, lab.hints.length);
 		lab.hints.slice(0, show).forEach((hint, index) => io.out(`Hint ${index + 1} of ${lab.hints.length}: ${hint}\n`));

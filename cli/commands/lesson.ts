@@ -6,10 +6,10 @@ export const lessonCommand: Command = {
 	name: 'lesson',
 	summary: 'print a lab\'s lesson (Markdown)',
 	usage: 'lesson [lab]',
-	help: 'Prints the lesson of <lab> (default: the current lab) as Markdown: the contract its checker enforces, what it measures, and the pitfalls.',
+	help: 'Prints the lesson of <lab> (default: the lab whose folder you are in, else the current lab) as Markdown: the contract its checker enforces, what it measures, and the pitfalls.',
 	options: {dir: {type: 'string'}},
 	async run({values, positionals}, io) {
-		const lab = chosenLab(positionals, resolveTarget(io, values.dir)?.workspace);
+		const lab = chosenLab(positionals, resolveTarget(io, values.dir)?.workspace, io.cwd);
 		const body = lessonBody(lab);
 		// Most lessons open with their own "# Title"; don't print it twice.
 		io.out(/^\s*# /.test(body) ? body.replace(/^\s+/, '') : `# ${lab.title}\n${body}`);

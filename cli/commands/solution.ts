@@ -17,7 +17,7 @@ export const solutionCommand: Command = {
 	options: {dir: {type: 'string'}, force: {type: 'boolean'}},
 	async run({values, positionals}, io) {
 		const workspace = requireWorkspace(io, values.dir);
-		const lab = chosenLab(positionals, workspace);
+		const lab = chosenLab(positionals, workspace, io.cwd);
 		if (solutionsLocked(io.env, workspace)) {
 			throw new UserError('solutions are locked for this workshop. Ask your instructor, or try `npx node-cluster-lab hint`.');
 		}

@@ -9,7 +9,7 @@ import {writeFileAtomic} from '../fs-safe.js';
 import {solutionsDir} from '../paths.js';
 import {createReporter} from '../reporters/index.js';
 import {reporterNames, type Reporter, type ReporterName} from '../reporters/types.js';
-import {labOrThrow, resolveTarget} from './context.js';
+import {labHere, labOrThrow, resolveTarget} from './context.js';
 
 type ReporterSpec = {name: ReporterName; file: string | undefined};
 
@@ -31,7 +31,8 @@ export const verifyCommand: Command = {
 	help: [
 		'Starts each lab\'s program, fires real HTTP traffic at it, inspects its processes and reports',
 		'every step: passed, or failed with what was expected, what happened, a hint and a command to',
-		'try it yourself. With no lab named, checks the current lab. Exit code 0 only if every lab passed.',
+		'try it yourself. With no lab named, checks the lab whose folder you are in, else the current lab.',
+		'Exit code 0 only if every lab passed; 1 if one did not; 2 for a usage error (an unknown lab too).',
 		'',
 		'  --all                   every lab, in order',
 		'  --solutions             check the kit\'s reference solutions instead of your files',
@@ -60,11 +61,14 @@ export const verifyCommand: Command = {
 		const workspace = 'workspace' in target ? target.workspace : undefined;
 		let labs: Lab[];
 		if (values.all) labs = loadCatalog();
-		else if (positionals.length > 0) labs = positionals.map(labOrThrow);
+		else if (positionals.length > 0) labs = positionals.map(id => labOrThrow(id));
 		else {
+			// Standing in labs/<id> (or below) checks that lab; elsewhere, the current one.
+			const here = labHere(io.cwd, workspace);
 			const current = workspace?.state.current;
-			if (!current) throw new UsageError('name a lab (e.g. verify 01-ipc) or pass --all');
-			labs = [labOrThrow(current)];
+			if (here) labs = [here];
+			else if (current) labs = [labOrThrow(current, 'workspace')];
+			else throw new UsageError('name a lab (e.g. verify 01-ipc) or pass --all');
 		}
 
 		const buffers = new Map<ReporterSpec, string[]>();

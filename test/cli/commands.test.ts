@@ -275,9 +275,23 @@ describe('lesson', () => {
 		expect(bogus.stderr).toContain("unknown lab 'no-such-lab'");
 	});
 
-	it('an unknown lab exits 1 and names the labs', async () => {
+	it('with no lab, inside labs/<id> (or below) prints that lab\'s lesson, not the current one', async () => {
+		const root = await initWorkspace();
+		const other = loadCatalog().find(lab => lab.id !== LAB)!;
+		fs.mkdirSync(path.join(root, 'labs', other.id, 'lib'), {recursive: true});
+		const [named, here, below] = await Promise.all([
+			runCli(['lesson', other.id], {cwd: root}),
+			runCli(['lesson'], {cwd: path.join(root, 'labs', other.id)}),
+			runCli(['lesson'], {cwd: path.join(root, 'labs', other.id, 'lib')}),
+		]);
+		expect(here.code).toBe(0);
+		expect(here.stdout).toBe(named.stdout);
+		expect(below.stdout).toBe(named.stdout);
+	});
+
+	it('an unknown lab is a usage error (exit 2) and names the labs', async () => {
 		const result = await runCli(['lesson', 'nope'], {cwd: tempDir()});
-		expect(result.code).toBe(1);
+		expect(result.code).toBe(2);
 		expect(result.stdout).toBe('');
 		expect(result.stderr).toContain("unknown lab 'nope'. Labs: ");
 		expect(result.stderr).toContain(LAB);

@@ -101,10 +101,11 @@ describe('verify in a workspace: the starter fails, the solution passes', () => 
 		expect(solution.stdout).toContain(fs.readFileSync(path.join(solutionDir, entry()), 'utf8').trim());
 	}, 120_000);
 
-	it('an unknown lab exits 1', async () => {
+	it('an unknown lab is a usage error: exit 2, as the README says, with the usage line', async () => {
 		const result = await runCli(['verify', 'nope'], {cwd: root});
-		expect(result.code).toBe(1);
+		expect(result.code).toBe(2);
 		expect(result.stderr).toContain("unknown lab 'nope'");
+		expect(result.stderr).toContain('usage: node-cluster-lab verify');
 	});
 });
 
@@ -113,6 +114,19 @@ describe('reporters (on the failing starter)', () => {
 	beforeAll(async () => {
 		root = await initWorkspace();
 	});
+
+	it('with no lab named, checks the lab whose folder you stand in (labs/<id> or below), not the current one', async () => {
+		const current = readState(root).current;
+		const other = loadCatalog().find(lab => lab.id !== current && checks[lab.id])!;
+		const inside = path.join(root, 'labs', other.id);
+		const result = await runCli(['verify', '--reporter', 'json'], {cwd: inside});
+		const report = JSON.parse(result.stdout) as JsonReport;
+		expect(report.labs.map(lab => lab.id)).toEqual([other.id]);
+		// At the workspace's root it is the current lab.
+		const now = readState(root).current;
+		const atRoot = await runCli(['verify', '--reporter', 'json'], {cwd: root});
+		expect((JSON.parse(atRoot.stdout) as JsonReport).labs.map(lab => lab.id)).toEqual([now]);
+	}, 120_000);
 
 	it('json: stdout is one JSON document with the lab and its steps', async () => {
 		const result = await runCli(['verify', LAB, '--reporter', 'json'], {cwd: root});
