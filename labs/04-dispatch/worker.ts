@@ -51,6 +51,12 @@ const server = http.createServer((req, res) => {
   res.end('not found\n');
 });
 
+// This server never listens, so it never emits 'listening' by itself.
+// Emitting it once gives it what a listening server has: its list of
+// connections (closeIdleConnections() needs it) and the check behind
+// headersTimeout and requestTimeout.
+server.emit('listening');
+
 // TODO: receive the connections:
 //   process.on('message', (msg: unknown, socket?: Socket) => { ... })
 // For msg === 'socket': if socket is undefined (the connection closed

@@ -73,6 +73,13 @@ const server = http.createServer((req, res) => {
   res.end('not found\n');
 });
 
+// This server never listens, so it never emits 'listening' by itself:
+// emit it once. That sets up what a listening server has, the list of
+// its connections (without it closeIdleConnections() and
+// closeAllConnections() do nothing) and the periodic check behind
+// headersTimeout and requestTimeout.
+server.emit('listening');
+
 process.on('message', (msg: unknown, socket?: Socket) => {
   if (msg !== 'socket') return;
   // The connection may have closed while it travelled: then the
