@@ -7,7 +7,7 @@ import {descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, sock
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {Failure} from './events.js';
-import type {LabCheck, StepContext} from './step.js';
+import type {LabCheck, Step, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails; the ip-hash run uses the second value. */
 const WORKERS = 3;
@@ -664,6 +664,41 @@ function droppedEarly(context: StepContext, what: string, expected: string, actu
 	};
 }
 
+/**
+A deadline tested with work in flight that outlasts it: while the step runs, an
+idle keep-alive connection (one request answered) and a request whose headers
+never end stay open.
+*/
+function withWorkInFlight(step: Step): Step {
+	return {
+		...step,
+		title: `${step.title}, with an idle keep-alive connection and a half-sent request open`,
+		async run(context) {
+			const {host, port} = context;
+			context.waitingFor('an idle keep-alive connection and a half-sent request, open before SIGTERM');
+			const idle = net.connect({host, port});
+			const half = net.connect({host, port});
+			for (const socket of [idle, half]) socket.on('error', () => {});
+			try {
+				await new Promise<void>(resolve => {
+					const timer = setTimeout(resolve, 5000);
+					idle.once('data', () => {
+						clearTimeout(timer);
+						resolve();
+					});
+					idle.write(`GET / HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: keep-alive\r\n\r\n`);
+				});
+				half.write(`GET / HTTP/1.1\r\nHost: ${host}:${port}\r\n`);
+				await delay(200);
+				await step.run(context);
+			} finally {
+				idle.destroy();
+				half.destroy();
+			}
+		},
+	};
+}
+
 export const dispatchCheck: LabCheck = {
 	lab: '04-dispatch',
 	// STRATEGY is left out on purpose: the first run checks that round-robin is the default.
@@ -1056,9 +1091,12 @@ export const dispatchCheck: LabCheck = {
 				context.note(`${table.replace(/\n/g, '; ')}${arranged ? '' : `; supplementary groups not judged: your primary did not start with group ${ROOT_GROUP} (the kit could not set it here)`}`);
 			},
 		},
-		sigtermStep({
-			primaryHint: 'Handle SIGTERM in the primary: stop accepting, kill the children, exit. Do not wait for server.close() to call back: with sockets handed to children it waits for them.',
-			orphanHint: 'A forked child keeps running when its parent dies if anything (a timer, a connection) keeps it busy. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
-		}),
+		withWorkInFlight(
+			sigtermStep({
+				primaryHint:
+					'Handle SIGTERM in the primary: stop accepting, kill the children, exit, with a timer that ends everything after 2 s whatever happens. Do not wait for server.close() to call back, nor for the children to drain their connections: an idle keep-alive connection or a request half sent can stay open for ever.',
+				orphanHint: 'A forked child keeps running when its parent dies if anything (a timer, a connection) keeps it busy. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
+			}),
+		),
 	],
 };
