@@ -4,7 +4,7 @@
 // hands the socket to each, and the children serve HTTP on it. What it
 // does on SIGHUP is the problem: it kills every child and forks new
 // ones, so for a moment nobody serves and requests in flight are cut.
-// The checker stops it at step 4, reload-no-errors.
+// The checker stops it at step 4, rolling.
 //
 // Your job: replace the children one at a time, without a single failed
 // request. Work through the TODOs from top to bottom (worker.ts has a
@@ -41,11 +41,20 @@ type ServerHandle = object;
 const createServerHandle = (net as unknown as {
   _createServerHandle(address: string, port: number, addressType: 4 | 6): ServerHandle | number;
 })._createServerHandle;
-const handle = createServerHandle(HOST, PORT, net.isIPv6(HOST) ? 6 : 4);
-if (typeof handle === 'number') {
-  console.error(`[primary] cannot bind ${HOST}:${PORT}: ${getSystemErrorName(handle)}`);
+type BoundHandle = ServerHandle & { getsockname(out: object): number; close(): void };
+const created = createServerHandle(HOST, PORT, net.isIPv6(HOST) ? 6 : 4);
+// A number is an errno (a bad address). A bind error such as EADDRINUSE
+// comes back later: libuv keeps it in the handle and reports it from the
+// next listen() or getsockname(). Ask now, as the cluster module does
+// (checkBindError): a child's listen() on a handle whose bind failed
+// succeeds on a random port of every interface, and reports nothing.
+const bindErrno = typeof created === 'number' ? created : (created as BoundHandle).getsockname({});
+if (bindErrno !== 0) {
+  if (typeof created !== 'number') (created as BoundHandle).close();
+  console.error(`[primary] cannot bind ${HOST}:${PORT}: ${getSystemErrorName(bindErrno)}`);
   process.exit(1);
 }
+const handle = created as ServerHandle;
 
 /** The children that serve. */
 let serving: ChildProcess[] = [];

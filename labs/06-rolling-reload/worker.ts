@@ -45,7 +45,9 @@ const server = http.createServer((req, res) => {
   }
 });
 
-// A port that is already taken shows up here, when listen() is called.
+// An error of the server itself (EMFILE on accept, say). A port that is
+// already taken never shows up here: the primary found that out with
+// getsockname() before it forked anyone.
 server.on('error', (err) => {
   console.error(`[worker ${process.pid}] ${err.message}`);
   process.exit(1);

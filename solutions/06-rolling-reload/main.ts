@@ -44,11 +44,20 @@ type ServerHandle = object;
 const createServerHandle = (net as unknown as {
   _createServerHandle(address: string, port: number, addressType: 4 | 6): ServerHandle | number;
 })._createServerHandle;
-const handle = createServerHandle(HOST, PORT, net.isIPv6(HOST) ? 6 : 4);
-if (typeof handle === 'number') {
-  console.error(`[primary] cannot bind ${HOST}:${PORT}: ${getSystemErrorName(handle)}`);
+type BoundHandle = ServerHandle & { getsockname(out: object): number; close(): void };
+const created = createServerHandle(HOST, PORT, net.isIPv6(HOST) ? 6 : 4);
+// A number is an errno (a bad address). A bind error such as EADDRINUSE
+// comes back later: libuv keeps it in the handle and reports it from the
+// next listen() or getsockname(). Ask now, as the cluster module does
+// (checkBindError): a child's listen() on a handle whose bind failed
+// succeeds on a random port of every interface, and reports nothing.
+const bindErrno = typeof created === 'number' ? created : (created as BoundHandle).getsockname({});
+if (bindErrno !== 0) {
+  if (typeof created !== 'number') (created as BoundHandle).close();
+  console.error(`[primary] cannot bind ${HOST}:${PORT}: ${getSystemErrorName(bindErrno)}`);
   process.exit(1);
 }
+const handle = created as ServerHandle;
 
 /** The children that serve: exactly WORKERS once started. */
 let serving: ChildProcess[] = [];

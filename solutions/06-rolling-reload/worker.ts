@@ -50,8 +50,9 @@ const server = http.createServer((req, res) => {
   }
 });
 
-// With libuv, a port that is already taken is reported when listen() is
-// called, so here, not in the primary that created the handle.
+// An error of the server itself (EMFILE on accept, say). A port that is
+// already taken never shows up here: the primary found that out with
+// getsockname() before it forked anyone.
 server.on('error', (err) => {
   console.error(`[worker ${process.pid}] ${err.message}`);
   process.exit(1);

@@ -1,0 +1,43 @@
+/**
+Watches this process's own event loop: a timer that should tick every
+`tickMs` and notes every gap much longer than that. A checker that shares a
+busy machine (or, in the kit's tests, one process with other labs' checks)
+can stall for hundreds of milliseconds; a client that stalls is silent, and
+some verdicts ("a connection sat idle for the whole drain window") are then
+the checker's doing, not the program's.
+*/
+export class StallMonitor {
+	readonly stalls: Array<{from: number; to: number}> = [];
+	private readonly timer: NodeJS.Timeout;
+	private last = Date.now();
+
+	constructor(
+		private readonly tickMs = 10,
+		private readonly minStallMs = 100,
+	) {
+		this.timer = setInterval(() => {
+			const now = Date.now();
+			if (now - this.last >= this.minStallMs) this.stalls.push({from: this.last, to: now});
+			this.last = now;
+		}, this.tickMs);
+		this.timer.unref();
+	}
+
+	stop(): void {
+		clearInterval(this.timer);
+	}
+
+	/** How many ms of [from, to] this process spent stalled. */
+	stalledWithin(from: number, to: number): number {
+		let total = 0;
+		for (const stall of this.stalls) total += Math.max(0, Math.min(stall.to, to) - Math.max(stall.from, from));
+		return total;
+	}
+
+	/** The longest stall that overlaps [from, to], in ms (0 if none). */
+	longestWithin(from: number, to: number): number {
+		let longest = 0;
+		for (const stall of this.stalls) if (stall.to >= from && stall.from <= to) longest = Math.max(longest, stall.to - stall.from);
+		return longest;
+	}
+}
