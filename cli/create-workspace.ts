@@ -26,7 +26,7 @@ lessons' `npx tsx main.ts` has no local tsx.
 */
 export function installAdvice(name: string): string {
 	const where = /^[\w./-]+$/.test(name) ? name : JSON.stringify(name);
-	return `Next, in a terminal: cd ${where} && npm install (the kit, locally: npx node-cluster-lab then starts at once, offline, and the lessons' npx tsx works).`;
+	return `Next, in a terminal: cd ${where} && npm install (the kit, locally: npx node-cluster-lab then starts without asking npm's registry, offline too, and the lessons' npx tsx works).`;
 }
 
 /**
