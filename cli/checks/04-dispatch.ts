@@ -829,15 +829,15 @@ export const dispatchCheck: LabCheck = {
 			title: 'Each connection is held by the child named in x-worker-pid',
 			timeoutMs: 25_000,
 			async run(context) {
-				await requireHonestPids(context, ROUND_ROBIN_CROWD, 40);
+				await requireHonestPids(context, ROUND_ROBIN_CROWD, 30);
 			},
 		},
 		{
 			id: 'round-robin',
-			title: 'Round-robin: 300 connections, each child within ±1 of 100',
+			title: 'Round-robin: 150 connections, each child within ±1 of 50',
 			timeoutMs: 45_000,
 			async run(context) {
-				const COUNT = 300;
+				const COUNT = 150;
 				const kids = children(context);
 				const candidates = [context.primaryPid, ...kids];
 				const answers: Exchange[] = [];
@@ -874,10 +874,10 @@ export const dispatchCheck: LabCheck = {
 		},
 		{
 			id: 'write-at-once',
-			title: '500 requests written the instant the connection opens: none lost',
+			title: '300 requests written the instant the connection opens: none lost',
 			timeoutMs: 35_000,
 			async run(context) {
-				context.note(await requireNoneLost(context, ROUND_ROBIN_CROWD, 500));
+				context.note(await requireNoneLost(context, ROUND_ROBIN_CROWD, 300));
 			},
 		},
 		{
