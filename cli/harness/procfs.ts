@@ -344,6 +344,25 @@ export function tcpRows(): TcpRow[] {
 }
 
 /**
+The TCP sockets whose local port is `port`: tcpRows() for one port, parsing
+only the lines that name it. On a busy machine /proc/net/tcp holds thousands of
+TIME_WAIT rows and a full parse costs 100 ms of CPU or more; a checker that
+polls it every few ms starves its own HTTP client (and the checks that share
+its process), whose timeouts then fire on answers that are already there.
+*/
+export function tcpRowsOnPort(port: number): TcpRow[] {
+	const needle = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+	const lines = (text: string) =>
+		text
+			.split('\n')
+			.filter(line => line.includes(needle))
+			.join('\n');
+	const v4 = readFileSync('/proc/net/tcp', 'utf8');
+	const v6 = attempt(() => readFileSync('/proc/net/tcp6', 'utf8')) ?? '';
+	return [...parseTcpTable(lines(v4)), ...parseTcpTable(lines(v6))].filter(row => row.localPort === port);
+}
+
+/**
 Distinct inodes of the LISTEN sockets on port, any address, sorted. One inode
 means one shared socket (cluster's default on Linux hands the primary's socket
 around); several mean separate sockets, e.g. SO_REUSEPORT or one per address.
