@@ -162,6 +162,12 @@ export function App({session, onQuit}: Props) {
 	const waiting = useRef<Array<[string, Key]>>([]);
 	const dispatch = (input: string, key: Key): void => {
 		if (key.ctrl && input === 'c') return quit();
+		const ready = route();
+		if (waiting.current.length > 0 && (ready === undefined || ready === 'check' || views.current.has(ready))) {
+			// The view they waited for is there (or the screen moved on to one that needs none): in order, first.
+			const keys = waiting.current.splice(0);
+			for (const [early, earlyKey] of keys) dispatch(early, earlyKey);
+		}
 		if (waiting.current.length > 0) {
 			// Keys keep their order: nothing overtakes a key waiting for its view.
 			if (waiting.current.length < MAX_WAITING) waiting.current.push([input, key]);
