@@ -10,7 +10,7 @@ import {descendantsOf, environ, holdersOf, isAlive, listenInodes, readProc, sock
 import {probeOwner} from '../harness/owner-probe.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {startersDir} from '../paths.js';
-import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, sigtermStep, startsStep} from './common.js';
+import {describeFailures, ipcChildren, jsonBody, list, pollUntil, requireWholeAgain, sigtermStep, startsStep} from './common.js';
 import {runCoreSuite} from './08-core-tests.js';
 import {CheckFailure, type LabCheck, type Step, type StepContext} from './step.js';
 
@@ -859,6 +859,21 @@ export const clusterInternalsCheck: LabCheck = {
 						actual: `answered: ${answers.length - failed.length}; the listening socket socket:[${settled[0]!.inode}] is held by ${settled[0]!.holders.map(pid => who(context, pid)).join(', ')}`,
 						hint: "If the primary calls listen() on the socket it shares, it accepts connections too, and nothing serves them. Send a handle that is bound but not listening, and let only the workers listen on it.",
 						repro: context.curl('/'),
+					});
+				}
+				// listen() must complete in this mode too: its callback ran, and address() tells the port.
+				const unfinished = answers.filter(answer => {
+					const body = jsonBody(answer) as {listened?: unknown; address?: {port?: unknown} | null} | undefined;
+					return body?.listened !== true || body.address?.port !== context.port;
+				});
+				if (unfinished.length > 0) {
+					const sample = unfinished[0]!;
+					context.fail({
+						message: `In shared mode ${unfinished.length} of ${answers.length} answers say the app's listen() never completed: its callback never ran, or address() does not give port ${context.port}`,
+						expected: `"listened": true and "address": {"port": ${context.port}, …} from every worker, as in rr mode`,
+						actual: `worker ${sample.pid ?? '?'} answered ${sample.body.trim().slice(0, 200)}`,
+						hint: "Register listen()'s callback as a 'listening' listener before you ask the primary, for both modes: in shared mode the original listen() on the handle then emits 'listening' itself.",
+						repro: `MINI_CLUSTER_MODE=shared ...; ${context.curl('/')}`,
 					});
 				}
 				const strangers = answers.filter(answer => answer.pid !== undefined && !workers.includes(answer.pid));
