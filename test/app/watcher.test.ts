@@ -211,12 +211,17 @@ for (const mode of ['fs', 'poll'] as const) {
 	describe(`every save style is heard, again and again (${mode === 'fs' ? 'file events' : 'NCL_WATCH=poll'})`, () => {
 		const options = {debounceMs: 30, pollMs: 40, mode: mode === 'poll' ? ('poll' as const) : ('auto' as const)};
 
-		/** Saves with `save`, then in place, then with `save` again, then in place: each one must call onChange once more. */
+		/**
+		Saves with `save`, then in place, then with `save` again, then in place: each one must call
+		onChange once more. (A save's events come in one batch; should a loaded machine split them,
+		an extra call is tolerated: a watcher gone deaf still fails at the next save.)
+		*/
 		async function saveFourTimes(save: (file: string, text: string) => void, file: string, onChange: ReturnType<typeof vi.fn>) {
 			const texts = ['first save', 'second, in place', 'third save, longer', 'fourth, in place again'];
 			for (const [index, text] of texts.entries()) {
+				const before = onChange.mock.calls.length;
 				(index % 2 === 0 ? save : SAVES['in place']!)(file, text);
-				await eventually(() => expect(onChange).toHaveBeenCalledTimes(index + 1));
+				await eventually(() => expect(onChange.mock.calls.length).toBeGreaterThan(before));
 			}
 		}
 
@@ -253,12 +258,13 @@ for (const mode of ['fs', 'poll'] as const) {
 				});
 				expect(reset.stdout + reset.stderr).toMatch(/starter/i);
 				await eventually(() => expect(onChange).toHaveBeenCalled());
-				const before = onChange.mock.calls.length;
-				for (const [index, save] of Object.values(SAVES).entries()) {
-					save(path.join(labDir, 'main.ts'), `saved after the reset, style ${index}`);
-					await eventually(() => expect(onChange.mock.calls.length).toBeGreaterThan(before + index));
+				// A file the reset never had: a late call for the reset itself cannot pass for one of these saves.
+				const file = path.join(labDir, 'extra.ts');
+				for (const [index, save] of [SAVES['in place']!, ...Object.values(SAVES)].entries()) {
+					const before = onChange.mock.calls.length;
+					save(file, `saved after the reset, ${index}`);
+					await eventually(() => expect(onChange.mock.calls.slice(before).map(([name]) => name)).toContain('extra.ts'));
 				}
-				expect(onChange).toHaveBeenLastCalledWith('main.ts');
 			} finally {
 				removeTempWorkspaces();
 			}
