@@ -360,8 +360,9 @@ export const sharedHandleCheck: LabCheck = {
 				const tree = [context.primaryPid, ...kids];
 				context.waitingFor(`every child to hold the listening socket of port ${context.port}`);
 				// A child that has just started may not have received the socket yet.
+				const inodesNow = throttled(() => listenInodes(context.port));
 				await pollUntil(() => {
-					const inodes = listenInodes(context.port);
+					const inodes = inodesNow();
 					return inodes.length === 1 && kids.every(pid => socketInodes(pid).has(inodes[0]!)) ? true : undefined;
 				}, 5000, context);
 				const inodes = listenInodes(context.port);
@@ -414,7 +415,7 @@ export const sharedHandleCheck: LabCheck = {
 		{
 			id: 'primary-serves-nothing',
 			title: "The primary accepts no connections: every one is a child's",
-			timeoutMs: 25_000,
+			timeoutMs: 45_000,
 			async run(context) {
 				const COUNT = 40;
 				const primary = context.primaryPid;
@@ -483,12 +484,14 @@ export const sharedHandleCheck: LabCheck = {
 		{
 			id: 'spread',
 			title: 'Fresh connections reach more than one child',
-			timeoutMs: 20_000,
+			timeoutMs: 35_000,
 			async run(context) {
 				const COUNT = 150;
 				const kids = children(context);
 				context.waitingFor(`answers to ${COUNT} requests, each on a new connection, 8 at a time`);
-				const answers = await context.http.burst({count: COUNT, concurrency: 8, timeoutMs: ANSWER_TIMEOUT_MS, path: () => '/'});
+				// Bounded in time as well: on a very busy machine the verdict is taken on
+				// the answers that came (a child that never accepts answers none of them).
+				const answers = await context.http.burst({count: COUNT, concurrency: 8, timeoutMs: ANSWER_TIMEOUT_MS, deadlineMs: 15_000, path: () => '/'});
 				const failed = answers.filter(answer => answer.status !== 200);
 				if (failed.length > 0) {
 					context.fail({
@@ -503,7 +506,7 @@ export const sharedHandleCheck: LabCheck = {
 				const strangers = [...tally.keys()].filter(pid => !kids.includes(pid));
 				if (answering.length < 2) {
 					context.fail({
-						message: answering.length === 1 ? `Only one child (pid ${answering[0]}) answered ${COUNT} fresh connections: the others never accept` : `None of your children answered: x-worker-pid never names one of them`,
+						message: answering.length === 1 ? `Only one child (pid ${answering[0]}) answered ${answers.length} fresh connections: the others never accept` : `None of your children answered: x-worker-pid never names one of them`,
 						expected: 'at least 2 of your children answer (the kernel spreads new connections among the processes that accept on the socket; it need not be even)',
 						actual: [`answers per child: ${perPid(kids, tally)}`, strangers.length > 0 ? `other x-worker-pid values: ${strangers.join(', ')}` : ''].filter(Boolean).join('\n'),
 						hint: 'Every child must call listen() on the handle it receives, as soon as it receives it. A child that only holds the socket never accepts from it.',
@@ -511,13 +514,13 @@ export const sharedHandleCheck: LabCheck = {
 					});
 				}
 				context.memo.set('tally', tally);
-				context.note(`${COUNT} fresh connections: ${perPid(kids, tally)}`);
+				context.note(`${answers.length} fresh connections: ${perPid(kids, tally)}`);
 			},
 		},
 		{
 			id: 'honest-pids',
 			title: 'x-worker-pid names the process that really holds the connection',
-			timeoutMs: 20_000,
+			timeoutMs: 35_000,
 			async run(context) {
 				const COUNT = 24;
 				context.waitingFor(`${COUNT} fresh connections, 8 at a time, each looked up in /proc`);
@@ -688,7 +691,7 @@ export const sharedHandleCheck: LabCheck = {
 					`After child ${victim} was killed`,
 					'A replacement child needs the listening socket too: with option 1 the primary has closed its copy and has nothing to send, so either fork no replacement (it is optional here) or keep a socket to send (option 2 in the lesson).',
 				);
-				const whole = await context.http.burst({count: 10 * live.length, concurrency: 3, timeoutMs: ANSWER_TIMEOUT_MS, path: () => '/'});
+				const whole = await context.http.burst({count: 3 * live.length, concurrency: 3, timeoutMs: ANSWER_TIMEOUT_MS, path: () => '/'});
 				const broken = whole.filter(answer => answer.status !== 200 || answer.pid === undefined || !live.includes(answer.pid));
 				if (broken.length > 0) {
 					context.fail({
