@@ -387,6 +387,7 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 	const failed: Exchange[] = [];
 	let coHeld = 0;
 	let sampled = 0;
+	let unjudged = 0;
 	// On a busy machine a sample can take a second: after 12 s, 12 samples are enough
 	// (a primary that answers every fourth connection itself lies 3 times in 12).
 	const enoughAt = Date.now() + 12_000;
@@ -401,6 +402,11 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 		}
 		const owners = answer.holders.filter(pid => pid !== context.primaryPid);
 		if (answer.pid !== undefined) served.set(addressOf(crowd, index), answer.pid);
+		// Nobody seen holding it (it closed before /proc was read, on a busy machine): no verdict either way.
+		if (answer.holders.length === 0) {
+			unjudged++;
+			continue;
+		}
 		if (answer.holders.includes(context.primaryPid) && owners.length > 0) coHeld++;
 		if (answer.pid === undefined || !kids.includes(answer.pid) || owners.length !== 1 || owners[0] !== answer.pid) {
 			lies.push(`from ${addressOf(crowd, index)}: x-worker-pid: ${answer.pid ?? 'none'}, but the connection was held by ${answer.holders.map(pid => who(context, pid)).join(' and ') || 'nobody we could see'}`);
@@ -423,7 +429,13 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 			repro: `exec 3<>/dev/tcp/${context.host}/${context.port}; printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3; sleep 0.5; ss -tnp 'sport = :${context.port}'; timeout 1 cat <&3 | grep -i x-worker-pid; exec 3<&-`,
 		});
 	}
-	if (coHeld > 0) context.note(`your primary also still held ${coHeld} of ${samples} connections after handing them over (see fd-flat)`);
+	if (coHeld > 0 || unjudged > 0) {
+		context.note(
+			[coHeld > 0 ? `your primary also still held ${coHeld} of ${sampled} connections after handing them over (see fd-flat)` : '', unjudged > 0 ? `${unjudged} of ${sampled} connections had closed before their holder could be read: not judged` : '']
+				.filter(Boolean)
+				.join('; '),
+		);
+	}
 	return served;
 }
 
@@ -832,15 +844,15 @@ export const dispatchCheck: LabCheck = {
 			title: 'Each connection is held by the child named in x-worker-pid',
 			timeoutMs: 40_000,
 			async run(context) {
-				await requireHonestPids(context, ROUND_ROBIN_CROWD, 30);
+				await requireHonestPids(context, ROUND_ROBIN_CROWD, 20);
 			},
 		},
 		{
 			id: 'round-robin',
-			title: 'Round-robin: 150 connections, each child within ±1 of 50',
+			title: 'Round-robin: 90 connections, each child within ±1 of 30',
 			timeoutMs: 45_000,
 			async run(context) {
-				const COUNT = 150;
+				const COUNT = 90;
 				const kids = children(context);
 				const candidates = [context.primaryPid, ...kids];
 				const answers: Exchange[] = [];
@@ -877,10 +889,10 @@ export const dispatchCheck: LabCheck = {
 		},
 		{
 			id: 'write-at-once',
-			title: '300 requests written the instant the connection opens: none lost',
+			title: '200 requests written the instant the connection opens: none lost',
 			timeoutMs: 35_000,
 			async run(context) {
-				context.note(await requireNoneLost(context, ROUND_ROBIN_CROWD, 300));
+				context.note(await requireNoneLost(context, ROUND_ROBIN_CROWD, 200));
 			},
 		},
 		{
@@ -925,10 +937,10 @@ export const dispatchCheck: LabCheck = {
 		},
 		{
 			id: 'fd-flat',
-			title: "The primary's open files stay flat over 600 connections",
+			title: "The primary's open files stay flat over 400 connections",
 			timeoutMs: 40_000,
 			async run(context) {
-				context.note(await requireFdsFlat(context, ROUND_ROBIN_CROWD, 600));
+				context.note(await requireFdsFlat(context, ROUND_ROBIN_CROWD, 400));
 			},
 		},
 		{
