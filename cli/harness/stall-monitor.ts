@@ -8,6 +8,8 @@ the checker's doing, not the program's.
 */
 export class StallMonitor {
 	readonly stalls: Array<{from: number; to: number}> = [];
+	/** Every tick, in order: a turn of the event loop ran then (and read every socket that was ready). */
+	readonly ticks: number[] = [];
 	private readonly timer: NodeJS.Timeout;
 	private last = Date.now();
 
@@ -18,6 +20,7 @@ export class StallMonitor {
 		this.timer = setInterval(() => {
 			const now = Date.now();
 			if (now - this.last >= this.minStallMs) this.stalls.push({from: this.last, to: now});
+			this.ticks.push(now);
 			this.last = now;
 		}, this.tickMs);
 		this.timer.unref();
@@ -25,6 +28,13 @@ export class StallMonitor {
 
 	stop(): void {
 		clearInterval(this.timer);
+	}
+
+	/** How many turns of the event loop ticked within [from, to]. */
+	ticksWithin(from: number, to: number): number {
+		let count = 0;
+		for (const tick of this.ticks) if (tick >= from && tick <= to) count++;
+		return count;
 	}
 
 	/** How many ms of [from, to] this process spent stalled. */

@@ -79,9 +79,10 @@ process.on('message', (msg: ToChild, handle: unknown) => {
 
 process.on('disconnect', () => {
   // TODO: leave gracefully instead: drain() (in case the primary died
-  // without telling us), then server.closeIdleConnections(): a
-  // keep-alive connection still idle now was silent for the whole drain
-  // window. drain()'s callback exits once the last connection is done.
+  // without telling us), then setImmediate(() =>
+  // server.closeIdleConnections()): a keep-alive connection still idle
+  // after this turn's reads was silent for the whole drain window.
+  // drain()'s callback exits once the last connection is done.
   process.exit(0);
 });
 

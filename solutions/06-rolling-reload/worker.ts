@@ -99,7 +99,7 @@ process.on('message', (msg: ToChild, handle: unknown) => {
 // primary kills us if that takes longer than DRAIN_MS.
 process.on('disconnect', () => {
   drain();
-  server.closeIdleConnections();
+  setImmediate(() => server.closeIdleConnections()); // after this turn's reads: requests already here are busy, not idle
 });
 
 // If the primary died while this file was still loading, 'disconnect'
