@@ -255,7 +255,9 @@ function honestPidsStep(id: string, policy: Policy): Step {
 				}
 			};
 			await Promise.all([lane(), lane(), lane()]);
-			const failed = probes.filter(probe => probe.status !== 200);
+			// A request still unanswered at REQUEST_MS is a busy machine's to explain, not this step's (stats wants every answer):
+			// only errors (reset, refused) fail here, and the slow ones are replaced like the connections closed too early.
+			const failed = probes.filter(probe => probe.status !== 200 && !probe.error?.startsWith('no answer'));
 			const unseen = probes.filter(probe => probe.status === 200 && probe.owners.length === 0);
 			if (wrong.length > 0) {
 				const byPrimary = wrong.filter(probe => probe.owners.includes(context.primaryPid));
