@@ -53,6 +53,16 @@ if (typeof handle === 'number') {
   console.error(`[primary] cannot bind ${HOST}:${PORT}: ${util.getSystemErrorName(handle)}`);
   process.exit(1);
 }
+// A port already taken is NOT reported above: libuv keeps that bind error
+// in the handle and returns it from the next call, as cluster's own
+// checkBindError does. Skip this and the child's listen(handle) succeeds on
+// a random port on every interface (0.0.0.0), and nothing reports an error.
+const bindErrno = (handle as { getsockname(out: object): number }).getsockname({});
+if (bindErrno !== 0) {
+  console.error(`[primary] cannot bind ${HOST}:${PORT}: ${util.getSystemErrorName(bindErrno)}`);
+  (handle as { close(): void }).close();
+  process.exit(1);
+}
 
 // One slot per child the primary should have. A slot remembers when its
 // current child was forked and how many of its children in a row died
