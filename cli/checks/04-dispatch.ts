@@ -445,17 +445,34 @@ async function requireNoneLost(context: StepContext, crowd: Crowd, count: number
 	// Lost is forever; slow (a loaded machine, children busy) is not. 8 s tells them apart.
 	const TIMEOUT_MS = 8000;
 	let hung = 0;
+	// Deterministic first: with the primary frozen (SIGSTOP), 20 clients connect and write
+	// their request; on SIGCONT it accepts 20 connections whose bytes are already waiting,
+	// which a primary that reads on accept takes before it can hand them over.
+	context.waitingFor(`20 raw requests${crowd.under}, written while your primary is paused (SIGSTOP)`);
+	const FROZEN = 20;
+	let frozen: Array<Promise<RawResult>> = [];
+	process.kill(context.primaryPid, 'SIGSTOP');
+	try {
+		await pollUntil(() => (readProc(context.primaryPid)?.state === 'T' ? true : undefined), 1000, context);
+		frozen = Array.from({length: FROZEN}, (_, index) => writeAtOnce(context.host, context.port, TIMEOUT_MS, addressOf(crowd, index)));
+		await delay(300);
+	} finally {
+		process.kill(context.primaryPid, 'SIGCONT');
+	}
+	const first = await Promise.all(frozen);
+	hung = first.filter(result => result.hung).length;
 	context.waitingFor(`${count} raw requests${crowd.under}, 20 at a time, each written in the socket's connect callback`);
-	const results = await lanes(count, 20, 25_000, async index => {
+	const rest = await lanes(count, 20, 25_000, async index => {
 		const result = await writeAtOnce(context.host, context.port, TIMEOUT_MS, addressOf(crowd, index));
 		if (result.hung) hung++;
 		return result;
 	}, () => hung >= STOP_AFTER);
+	const results = [...first, ...rest];
 	const lost = results.filter(result => result.hung);
 	if (lost.length > 0) {
 		context.fail({
 			message: `${lost.length} of ${results.length} requests written the instant their connection opened${crowd.under} never got an answer: your primary read their bytes before handing the socket over`,
-			expected: `an answer to each of ${count} requests, within ${TIMEOUT_MS / 1000} s each`,
+			expected: `an answer to each of ${count + FROZEN} requests, within ${TIMEOUT_MS / 1000} s each`,
 			actual: `${results.length - lost.length} answered, ${lost.length} got nothing within ${TIMEOUT_MS / 1000} s${lost.length >= STOP_AFTER ? ` (stopped after ${STOP_AFTER} of those)` : ''}`,
 			hint: 'Create the server with net.createServer({pauseOnConnect: true}), one server for every STRATEGY. Without it, the primary starts reading as soon as it accepts; whatever it reads before send() finishes is dropped, and the child waits for a request that never comes.',
 			repro: `node -e "const s=require('net').connect(${context.port},'${context.host}',()=>s.write('GET / HTTP/1.1\\\\r\\\\nHost: x\\\\r\\\\nConnection: close\\\\r\\\\n\\\\r\\\\n'));s.pipe(process.stdout)"   # repeat it: some hang`,
@@ -466,7 +483,7 @@ async function requireNoneLost(context: StepContext, crowd: Crowd, count: number
 		const reasons = new Map<string, number>();
 		for (const result of bad) reasons.set(result.error ?? `status ${result.status}`, (reasons.get(result.error ?? `status ${result.status}`) ?? 0) + 1);
 		context.fail({
-			message: `${bad.length} of ${count} requests written the instant their connection opened${crowd.under} did not get 200`,
+			message: `${bad.length} of ${results.length} requests written the instant their connection opened${crowd.under} did not get 200`,
 			expected: '200 for every GET /',
 			actual: [...reasons].map(([reason, n]) => `${n} × ${reason}`).join(', '),
 			repro: context.curl('/'),
@@ -474,7 +491,7 @@ async function requireNoneLost(context: StepContext, crowd: Crowd, count: number
 	}
 	const tally = new Map<number, number>();
 	for (const result of results) if (result.pid !== undefined) tally.set(result.pid, (tally.get(result.pid) ?? 0) + 1);
-	return `${results.length} of ${count} written at once answered 200${results.length < count ? ' (the rest were not sent within 25 s)' : ''}; per child: ${perChild(children(context), tally)}`;
+	return `${results.length} of ${count + FROZEN} written at once answered 200${results.length < count + FROZEN ? ' (the rest were not sent within 25 s)' : ''}; per child: ${perChild(children(context), tally)}`;
 }
 
 /** fd-flat: the primary's open files after `count` fresh connections, 10 at a time, are at most 2 more than before. Returns a note. */
