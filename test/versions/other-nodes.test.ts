@@ -27,7 +27,7 @@ describe.concurrent('the reference solutions on other Node versions', () => {
 	for (const node of otherNodes) {
 		const version = execFileSync(node, ['--version'], {encoding: 'utf8'}).trim();
 		it(`pass every lab on Node ${version}`, async () => {
-			const result = await run(node, [path.join(packageRoot, 'dist', 'cli.js'), 'verify', '--all', '--solutions', '--reporter', 'json'], {cwd: packageRoot, timeout: 300_000, maxBuffer: 64 * 1024 * 1024}).then(
+			const result = await run(node, [path.join(packageRoot, 'dist', 'cli.js'), 'verify', '--all', '--solutions', '--reporter', 'json'], {cwd: packageRoot, timeout: 900_000, maxBuffer: 64 * 1024 * 1024}).then(
 				ok => ({code: 0, ...ok}),
 				(error: {code: number; stdout: string; stderr: string}) => error,
 			);
@@ -35,6 +35,6 @@ describe.concurrent('the reference solutions on other Node versions', () => {
 			const failed = report.labs.filter(lab => lab.status !== 'pass').map(lab => `${lab.id}: ${JSON.stringify(lab.steps.find(step => step.status === 'fail'))}`);
 			expect(failed, `on ${version}`).toEqual([]);
 			expect(result.code).toBe(0);
-		}, 330_000);
+		}, 930_000);
 	}
 });
