@@ -1,9 +1,9 @@
-import {readdirSync, readFileSync, readlinkSync} from 'node:fs';
 import http from 'node:http';
 import {childrenOf, descendantsOf, fdCount, holdersOf, isAlive, readProc, socketInodes, tcpRows, tcpRowsOnPort} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {busyNote, describeFailures, exitOnDisconnectStep, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
+import {pollsSocket} from '../harness/accepting.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
 const WORKERS = 3;
@@ -151,49 +151,6 @@ async function probeMany(context: StepContext, options: {count: number; batch: n
 		probes.push(...(await probeBatch(context, Math.min(options.batch, options.count - probes.length), PROBE_TIMEOUT_MS)));
 	}
 	return probes;
-}
-
-/**
-Whether pid's event loop watches the socket with this inode for incoming
-connections: some epoll instance of pid (an anon_inode:[eventpoll] fd) lists it,
-with EPOLLIN, in /proc/<pid>/fdinfo/<fd>. A process that holds the listening
-socket but never polls it (a handle kept only to be sent) does not; one whose
-server still listens on it does, and accepts connections whenever it wins the
-race for them.
-*/
-function pollsSocket(pid: number, inode: number): {fd: number; epollFd: number} | undefined {
-	const EPOLLIN = 0x1;
-	let fds: string[];
-	try {
-		fds = readdirSync(`/proc/${pid}/fd`);
-	} catch {
-		return undefined;
-	}
-	const link = (fd: string) => {
-		try {
-			return readlinkSync(`/proc/${pid}/fd/${fd}`);
-		} catch {
-			return '';
-		}
-	};
-	for (const epollFd of fds.filter(fd => link(fd) === 'anon_inode:[eventpoll]')) {
-		let info: string;
-		try {
-			info = readFileSync(`/proc/${pid}/fdinfo/${epollFd}`, 'utf8');
-		} catch {
-			continue;
-		}
-		// tfd:       26 events:       19 data:               1a  pos:0 ino:144864 sdev:9
-		for (const line of info.split('\n')) {
-			const watch = /^tfd:\s*(\d+)\s+events:\s*([0-9a-f]+)/.exec(line);
-			if (!watch) continue;
-			const ino = /\bino:([0-9a-f]+)/.exec(line)?.[1];
-			// Older kernels print no ino: resolve the watched fd instead.
-			const target = ino === undefined ? Number(/socket:\[(\d+)\]/.exec(link(watch[1]!))?.[1]) : Number.parseInt(ino, 16);
-			if (target === inode && (Number.parseInt(watch[2]!, 16) & EPOLLIN) !== 0) return {fd: Number(watch[1]), epollFd: Number(epollFd)};
-		}
-	}
-	return undefined;
 }
 
 /** "127.0.0.1:41234 (pid 4102)" for every TCP socket the given pids listen on, other than port. */

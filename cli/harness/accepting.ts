@@ -7,8 +7,7 @@ connections: some epoll instance of pid (an anon_inode:[eventpoll] fd) lists it,
 with EPOLLIN, in /proc/<pid>/fdinfo/<fd>. A process that holds the listening
 socket but never polls it (a handle kept only to be sent, or received and never
 listened on) does not; one whose server listens on it does, and accepts
-connections whenever it wins the race for them. (The same probe as lab 03's
-checker, shared here for labs whose children accept on one socket.)
+connections whenever it wins the race for them.
 */
 export function pollsSocket(pid: number, inode: number): {fd: number; epollFd: number} | undefined {
 	const EPOLLIN = 0x1;
