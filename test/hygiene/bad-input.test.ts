@@ -152,7 +152,7 @@ describe('verify on broken learner programs', () => {
 		// Not the runner's generic step timeout, not a crash.
 		expect(run.failed.message).not.toMatch(/did not finish within/);
 		expect(run.failed.expected).toMatch(/^200 with /);
-		expect(run.failed.actual).toMatch(/^no answer within 5000 ms$/m);
+		expect(run.failed.actual).toMatch(/^no answer within 15000 ms$/m);
 		expect(run.failed.actual).not.toMatch(/exited|killed by/);
 		expect(run.failed.repro).toContain("curl -si 'http://127.0.0.1:");
 		expect(printed(run)).toContain('got a request; spinning forever');
