@@ -81,6 +81,8 @@ included; 16 runs, load average up to 16): 1 s is over 12× that.
 const QUIET_MS = 700;
 /** The same, while the primary has forked fewer children than it must: it was seen forking over 1 s late at a load average of 30. */
 const QUIET_SHORT_MS = 5000;
+/** Reaped-children CPU beyond the victim's that proves an unseen fork ran (a tsx child that throws at start-up used 150 ms or more). */
+const UNSEEN_FORK_CPU_MS = 60;
 /** How long a replacement may take to hold and watch the listening socket: tsx start-up under load (up to 2.5 s seen). */
 const ACCEPTING_WITHIN_MS = 8000;
 
@@ -217,45 +219,55 @@ class KeptConnection {
 type Pair = {pid: number; slow: KeptConnection; crash: KeptConnection};
 
 /**
-Two keep-alive connections accepted by the same child. The checker cannot pick
-which child accepts a connection (they all accept on one socket), so it opens
-connections until two land on the same child: with WORKERS children, WORKERS + 1
-connections always contain such a pair.
+Keep-alive connections accepted by the same child, for `count` different
+children. The checker cannot pick which child accepts a connection (they all
+accept on one socket). Connections opened one after another all land on the
+same child (the kernel wakes the process that waited last first), so they are
+opened in concurrent rounds of 2 × WORKERS, kept open, and grouped by the pid
+that answered, until `count` children each hold two of them.
 */
-async function sameChildPair(context: StepContext, children: number[]): Promise<Pair> {
-	context.waitingFor('two keep-alive connections accepted by the same child');
-	const byPid = new Map<number, KeptConnection>();
+async function sameChildPairs(context: StepContext, children: number[], count: number): Promise<Pair[]> {
+	context.waitingFor(`two keep-alive connections accepted by the same child, on ${count} children`);
+	const byPid = new Map<number, KeptConnection[]>();
 	const opened: KeptConnection[] = [];
 	const problems: string[] = [];
+	const rounds = 8;
+	const pairsFound = () => [...byPid].filter(([pid, connections]) => children.includes(pid) && connections.length >= 2);
 	try {
-		for (let attempt = 0; attempt < Math.max(16, 4 * children.length); attempt++) {
-			const connection = new KeptConnection(context);
-			opened.push(connection);
-			const answer = await connection.get(`/?pair=${attempt}`, 3000).answer;
-			if (answer.status !== 200 || answer.pid === undefined) {
-				problems.push(answer.error ?? `status ${answer.status}${answer.pid === undefined ? ' without x-worker-pid' : ''}`);
-				continue;
+		for (let round = 0; round < rounds && pairsFound().length < count; round++) {
+			const batch = Array.from({length: 2 * children.length}, () => new KeptConnection(context));
+			opened.push(...batch);
+			const answers = await Promise.all(batch.map((connection, index) => connection.get(`/?pair=${round}-${index}`, 3000).answer));
+			for (const [index, answer] of answers.entries()) {
+				if (answer.status !== 200 || answer.pid === undefined) {
+					problems.push(answer.error ?? `status ${answer.status}${answer.pid === undefined ? ' without x-worker-pid' : ''}`);
+					continue;
+				}
+				const connection = batch[index]!;
+				connection.pid = answer.pid;
+				byPid.set(answer.pid, [...(byPid.get(answer.pid) ?? []), connection]);
 			}
-			connection.pid = answer.pid;
-			const first = byPid.get(answer.pid);
-			if (first && children.includes(answer.pid)) {
-				for (const other of opened) if (other !== first && other !== connection) other.close();
-				return {pid: answer.pid, slow: first, crash: connection};
-			}
-			byPid.set(answer.pid, connection);
 		}
 	} catch (error) {
 		for (const connection of opened) connection.close();
 		throw error;
 	}
-	for (const connection of opened) connection.close();
+	const found = pairsFound().slice(0, count);
+	const kept = new Set(found.flatMap(([, connections]) => connections.slice(0, 2)));
+	for (const connection of opened) if (!kept.has(connection)) connection.close();
+	if (found.length >= count) return found.map(([pid, connections]) => ({pid, slow: connections[0]!, crash: connections[1]!}));
+	for (const connection of kept) connection.close();
 	return context.fail({
-		message: `Could not get two connections to the same child in ${Math.max(16, 4 * children.length)} tries`,
+		message: `Could not get two connections to the same child, on ${count} ${count === 1 ? 'child' : 'children'}, in ${rounds} rounds of ${2 * children.length}`,
 		expected: `GET / on keep-alive connections answered 200 by your children (${list(children)}), with x-worker-pid`,
-		actual: problems.length > 0 ? `failed answers: ${problems.join(', ')}` : `answers came from: ${list(byPid.keys())}`,
-		hint: 'Every child serves GET / on the socket the primary sent it, and keeps connections alive between requests (Node\'s default).',
+		actual: problems.length > 0 ? `failed answers: ${problems.slice(0, 5).join(', ')}` : `connections per pid: ${[...byPid].map(([pid, connections]) => `${pid}: ${connections.length}`).join(', ')}`,
+		hint: "Every child serves GET / on the socket the primary sent it, and keeps connections alive between requests (Node's default).",
 		repro: context.curl('/'),
 	});
+}
+
+async function sameChildPair(context: StepContext, children: number[]): Promise<Pair> {
+	return (await sameChildPairs(context, children, 1))[0]!;
 }
 
 /**
@@ -460,6 +472,8 @@ async function crashLoop(context: StepContext, minUptimeMs: number, maxRestarts:
 	process.once('exit', removeCrashFile);
 	try {
 		writeFileSync(crashFile, `created by the checker of 05-auto-restart (pid ${process.pid}); new children throw at start-up while it exists\n`);
+		// The victim's own CPU time will show in the primary's reaped-children CPU once it is reaped; anything beyond is a fork that ran.
+		const reapedBefore = (readProc(context.primaryPid)?.reapedChildrenCpuMs ?? 0) + (readProc(victim)?.cpuMs ?? 0);
 		const killedAt = Date.now();
 		process.kill(victim, 'SIGKILL');
 		context.waitingFor(`the primary to stop forking children that die at start-up (${settings})`);
@@ -502,6 +516,11 @@ async function crashLoop(context: StepContext, minUptimeMs: number, maxRestarts:
 				hint: 'The machine is too busy for this step; run the checker again on a less loaded machine.',
 			});
 		}
+		// A child that throws at start-up can live and die between two looks of a busy checker. If none was seen but the
+		// primary reaped children that used CPU (a tsx start-up uses 150 ms or more; the victim's own time is taken off),
+		// at least one fork ran: count it, unseen. A primary that forked nothing reaps only the victim.
+		const unseenCpuMs = (readProc(context.primaryPid)?.reapedChildrenCpuMs ?? 0) - reapedBefore;
+		if (forks.size === 0 && unseenCpuMs >= UNSEEN_FORK_CPU_MS) forks.set(-1, {at: killedAt, goneAt: killedAt});
 		const lives = () => [...forks.values()].map(fork => `${fork.at - killedAt}`).join(', ');
 		// A child that throws at start-up lived 200 ms or more on an idle machine, and 700 ms or more when the checker itself is held up
 		// (a missed one lived 734 ms, with three checker runs side by side): a longer gap between two looks may have missed one.
@@ -566,7 +585,7 @@ async function crashLoop(context: StepContext, minUptimeMs: number, maxRestarts:
 				repro,
 			});
 		}
-		context.note(`${settings}: ${why}; ${forks.size} fork${forks.size === 1 ? '' : 's'} (at ${lives()} ms after the kill), then none for ${QUIET_MS} ms; ${list(others)} kept serving`);
+		context.note(`${settings}: ${why}; ${forks.size} fork${forks.size === 1 ? '' : 's'}${forks.has(-1) ? ' (one seen only by the CPU time of the children your primary reaped)' : ''} (at ${lives()} ms after the kill), then none for ${QUIET_MS} ms; ${list(others)} kept serving`);
 	} finally {
 		removeCrashFile();
 		process.off('exit', removeCrashFile);
@@ -1097,10 +1116,8 @@ export const autoRestartCheck: LabCheck = {
 			timeoutMs: 25_000,
 			async run(context) {
 				const before = await settle(context);
-				const first = await sameChildPair(context, before);
-				let second: Pair | undefined;
+				const [first, second] = (await sameChildPairs(context, before, 2)) as [Pair, Pair];
 				try {
-					second = await sameChildPair(context, before.filter(pid => pid !== first.pid));
 					const victims = [first.pid, second.pid];
 					// Both set up first; the two GET /crash then go out within a few ms of each other.
 					let readyCount = 0;

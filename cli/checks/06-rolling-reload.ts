@@ -90,8 +90,8 @@ const DOUBLE_SIGHUP_MS = 20_000;
 const DRAIN_SLACK_MS = 1000;
 /** How long a copy of the program started with PORT taken has to exit (a start-up under load, and more). */
 const PORT_TAKEN_MS = 15_000;
-/** How much later than READY_TIMEOUT_MS the never-ready child may still be seen. */
-const BROKEN_SLACK_MS = 1000;
+/** How much later than READY_TIMEOUT_MS the never-ready child may still be seen: the reference had not yet killed it 1000 ms late once, with the suite and a stress run side by side, and a program that hard-codes the first run's 10000 ms is 2000 ms late. */
+const BROKEN_SLACK_MS = 1600;
 
 /** The learner's primary (it changes when broken-new-child restarts the program). */
 const primary = (context: StepContext) => context.primaryPid;

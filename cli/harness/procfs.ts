@@ -37,6 +37,12 @@ export type ProcInfo = {
 	cpuMs: number;
 	/** num_threads: a Node process has several even without any worker_threads. */
 	threads: number;
+	/**
+	cutime + cstime: CPU time of the children this process has waited for
+	(reaped), in milliseconds. It grows when a child dies and is reaped, so it
+	witnesses a child too short-lived for a poll to have seen.
+	*/
+	reapedChildrenCpuMs: number;
 };
 
 export type TcpState =
@@ -118,6 +124,7 @@ export function parseStat(text: string): ProcInfo | undefined {
 		comm: text.slice(open + 1, close),
 		cpuMs: ((field(14) + field(15)) * 1000) / USER_HZ,
 		threads: field(20),
+		reapedChildrenCpuMs: ((field(16) + field(17)) * 1000) / USER_HZ,
 	};
 }
 
