@@ -108,7 +108,7 @@ async function connect(port: number): Promise<{client: net.Socket; claimedPid: n
 describe('parseStat', () => {
 	it('splits after the last ")" so comm may hold spaces and parentheses', () => {
 		const line =
-			'4242 (my (weird) name)) S 4200 4242 4242 0 -1 4194304 96 0 0 0 250 125 0 0 20 0 11 0 16089 3133440 358';
+			'4242 (my (weird) name)) S 4200 4242 4242 0 -1 4194304 96 0 0 0 250 125 30 12 20 0 11 0 16089 3133440 358';
 		expect(parseStat(line)).toEqual({
 			pid: 4242,
 			ppid: 4200,
@@ -117,6 +117,7 @@ describe('parseStat', () => {
 			comm: 'my (weird) name)',
 			cpuMs: 3750,
 			threads: 11,
+			reapedChildrenCpuMs: 420,
 		});
 	});
 
