@@ -5,6 +5,7 @@ step, so CI systems (GitLab, Jenkins, test-summary actions) can show the labs.
 import type {Failure, LabResult, RunSummary} from '../checks/events.js';
 import {relativePath, seconds, splitOutputLine, stripAnsi} from './text.js';
 import type {Reporter, ReporterOptions} from './types.js';
+import {failureLines} from './scores.js';
 
 /**
 Drops what XML 1.0 cannot carry at all: ANSI sequences first (so no "[31m"
@@ -40,16 +41,7 @@ function attrs(values: Record<string, string | number>): string {
 }
 
 function failureText(failure: Failure): string {
-	const parts: string[] = [failure.message];
-	const add = (label: string, value: string | undefined) => {
-		if (value === undefined) return;
-		parts.push(value.includes('\n') ? `${label}:\n${value.replace(/^(?=.)/gm, '  ')}` : `${label}: ${value}`);
-	};
-	add('expected', failure.expected);
-	add('actual', failure.actual);
-	add('hint', failure.hint);
-	add('repro', failure.repro);
-	return parts.join('\n');
+	return failureLines(failure, 'repro');
 }
 
 type SuiteCounts = {tests: number; failures: number; errors: number; skipped: number};

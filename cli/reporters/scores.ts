@@ -34,8 +34,8 @@ export function scoreRun(summary: RunSummary, weightsFor: WeightsFor = () => und
 	return {labs, score: labs.reduce((sum, lab) => sum + lab.score, 0), maxScore: labs.reduce((sum, lab) => sum + lab.maxScore, 0)};
 }
 
-/** A failure as plain text (no ANSI, no control characters): message, then expected, actual, hint and repro. */
-export function failureText(failure: Failure): string {
+/** A failure as lines of text: message, then expected, actual, hint and the repro line under `reproLabel`. */
+export function failureLines(failure: Failure, reproLabel: string): string {
 	const parts: string[] = [failure.message];
 	const add = (label: string, value: string | undefined) => {
 		if (value === undefined) return;
@@ -44,8 +44,13 @@ export function failureText(failure: Failure): string {
 	add('expected', failure.expected);
 	add('actual', failure.actual);
 	add('hint', failure.hint);
-	add('try it yourself', failure.repro);
-	return sanitize(parts.join('\n'));
+	add(reproLabel, failure.repro);
+	return parts.join('\n');
+}
+
+/** A failure as plain text (no ANSI, no control characters), for graders that show it to the learner. */
+export function failureText(failure: Failure): string {
+	return sanitize(failureLines(failure, 'try it yourself'));
 }
 
 /** What a step's test shows: the failure, the reason it was skipped, or a note. */
