@@ -33,11 +33,16 @@ for (let i = 0; i < BLOCK.length; i++) {
 
 // What the checker reads from GET /stats: connections accepted since
 // start, connections open now (and the most at once since the last
-// /stats?reset=1), /slow requests still waiting.
+// /stats?reset=1), /slow requests still waiting, uploads in progress and
+// upload bytes received so far, downloads waiting for /release.
 let accepted = 0;
 let open = 0;
 let peakOpen = 0;
 let slowWaiting = 0;
+let uploadBytes = 0;
+let uploading = 0;
+/** Downloads that wait for GET /release to send their second half. */
+let held: Array<() => void> = [];
 
 const server = http.createServer((req, res) => {
   res.setHeader('x-worker-pid', String(process.pid));
@@ -106,8 +111,11 @@ const server = http.createServer((req, res) => {
       setTimeout(() => req.resume(), hold);
     }
     let firstByteAt = 0;
+    uploading++;
+    res.on('close', () => uploading--);
     req.on('data', (chunk: Buffer) => {
       firstByteAt ||= Date.now();
+      uploadBytes += chunk.length;
       bytes += chunk.length;
       hash.update(chunk);
     });
@@ -121,17 +129,17 @@ const server = http.createServer((req, res) => {
   if (route === 'GET /download') {
     // `bytes` bytes of BLOCK repeated, written as fast as the reader
     // takes them (write() returns false: wait for 'drain'). With
-    // ?pause=ms, it stops for that long after the first MiB.
+    // ?hold=1 it stops after the first MiB until GET /release.
     const total = Math.min(Number(url.searchParams.get('bytes') ?? BLOCK.length), 256 * 1024 * 1024);
-    const pause = Math.min(Number(url.searchParams.get('pause') ?? 0), 10_000);
+    let hold = url.searchParams.get('hold') === '1';
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });
     let sent = 0;
-    let paused = pause === 0;
     const pump = () => {
       while (sent < total) {
-        if (!paused && sent >= BLOCK.length) {
-          paused = true;
-          return void setTimeout(pump, pause);
+        if (hold && sent >= BLOCK.length) {
+          hold = false;
+          held.push(pump);
+          return;
         }
         const start = sent % BLOCK.length;
         const end = Math.min(BLOCK.length, start + 64 * 1024, start + (total - sent));
@@ -144,8 +152,17 @@ const server = http.createServer((req, res) => {
     return;
   }
 
+  if (route === 'GET /release') {
+    const waiting = held;
+    held = [];
+    for (const resume of waiting) resume();
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`released ${waiting.length}\n`);
+    return;
+  }
+
   if (route === 'GET /stats') {
-    const stats = { pid: process.pid, port: PORT, accepted, open, peakOpen, slowWaiting };
+    const stats = { pid: process.pid, port: PORT, accepted, open, peakOpen, slowWaiting, uploading, uploadBytes, held: held.length };
     if (url.searchParams.get('reset') === '1') peakOpen = open;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(stats));

@@ -14,7 +14,7 @@ const HOST = process.env.HOST ?? '127.0.0.1';
 const WORKERS = Number(process.env.WORKERS ?? 2);
 const STRATEGY = process.env.STRATEGY ?? 'round-robin';
 
-/** No answer from a backend within this long: 504. */
+/** A backend that has the whole request and has not begun its answer after this long: 504. */
 const UPSTREAM_TIMEOUT_MS = 2000;
 /** A backend that refused a connection gets no request for this long, then is tried again. */
 const RETRY_AFTER_MS = 1000;
@@ -141,15 +141,23 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, tried = ne
 
   const upstream = http.request({ host: HOST, port: backend.port, method: req.method, path: req.url, headers, agent });
   let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
 
-  // No answer within the deadline: give up on this request and its
+  // Once the backend has the whole request, it has UPSTREAM_TIMEOUT_MS
+  // to begin its answer. If it does not, give up on the request and its
   // connection (it still carries the unanswered request).
-  upstream.setTimeout(UPSTREAM_TIMEOUT_MS, () => {
-    timedOut = true;
-    upstream.destroy();
+  upstream.on('finish', () => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      upstream.destroy();
+    }, UPSTREAM_TIMEOUT_MS);
   });
+  upstream.on('close', () => clearTimeout(timer));
 
   upstream.on('response', (answer) => {
+    // It answered in time. From now on a slow client may hold the body
+    // up (back-pressure), and that is no reason to cut it.
+    clearTimeout(timer);
     res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEnd(answer.headers));
     // pipe() streams with back-pressure: never more than a few chunks
     // in this process, however big the body.
