@@ -296,7 +296,7 @@ async function requireKillSurvived(context: StepContext, options: {victim: Backe
 		}
 		const now = backends(context).map(backend => (backend.port === victim.port ? {...backend, pid: back} : backend));
 		context.memo.set('backends', now);
-		return {backends: now, note: `killed ${victim.pid}: ${failed.length} of ${sent.length} requests failed (${inFlight} in flight, ${afterKill.length} before the proxy knew); pid ${back} listened ${backAt - killedAt} ms later and got a request ${readmitted!.finishedAt - backAt} ms after that`};
+		return {backends: now, note: `killed ${victim.pid}: ${failed.length} of ${sent.length} requests failed (${inFlight} in flight, ${afterKill.length} before the proxy knew); pid ${back} listened ${backAt - killedAt} ms later and got a request ${Math.max(0, readmitted!.finishedAt - backAt)} ms after that`};
 	} finally {
 		stop = true;
 		await lanes;
