@@ -21,10 +21,12 @@ const BODY_BYTES = 16 * 1024 * 1024;
 /**
 A proxy that streams still passes what the kernel's socket buffers take before
 back-pressure stops it (up to 4 MiB per socket here, and Node's 64 KiB read
-buffers count double while they wait for the garbage collector): about 8 MiB
-measured. One that holds the body takes all 16 MiB in.
+buffers stay resident until the garbage collector runs): 1 to 14.5 MiB
+measured on a busy machine. One that holds the body holds all 16 MiB, and
+about 30 MiB was measured. The flow checks of the same step catch a buffering
+proxy whatever the memory says.
 */
-const RSS_ALLOWANCE = (BODY_BYTES * 3) / 4;
+const RSS_ALLOWANCE = BODY_BYTES;
 /** Clients for the ip-hash run: distinct third octets, as in lab 04. */
 const HASH_CLIENTS = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 42, 77, 120, 201].map((third, index) => `127.0.${third}.${10 + index * 7}`);
 
@@ -226,6 +228,9 @@ got requests again within RETRY_AFTER_MS of listening (plus slack); afterwards
 async function requireKillSurvived(context: StepContext, options: {victim: Backend; clients: readonly string[]; under: string}): Promise<{backends: Backend[]; note: string}> {
 	const {victim, clients, under} = options;
 	const LANES = 8;
+	// A refused request goes to another backend: after the kill only requests already
+	// in flight on the dead backend may fail.
+	const RACE_ALLOWANCE = 0;
 	const sent: Sent[] = [];
 	let stop = false;
 	let sequence = 0;
@@ -276,10 +281,10 @@ async function requireKillSurvived(context: StepContext, options: {victim: Backe
 		const late = afterKill.filter(answer => answer.startedAt > firstSeen + 20);
 		const inFlight = failed.length - afterKill.length;
 		const repro = `${context.runItYourself} &  sleep 3; (for i in $(seq 300); do ${context.curl('/')} -o /dev/null -w '%{http_code}\\n'; done | sort | uniq -c) & sleep 0.5; kill -9 <pid of the backend on ${victim.port}>`;
-		if (late.length > 0 || afterKill.length > LANES) {
+		if (late.length > 0 || afterKill.length > RACE_ALLOWANCE) {
 			context.fail({
 				message: `After backend ${victim.pid} (port ${victim.port}) was killed, ${afterKill.length} requests sent later failed${under}: requests kept going to the dead backend`,
-				expected: `at most the requests in flight on it (${inFlight} here) and the ${LANES} or fewer sent before your proxy could know; none once a refused connection told it`,
+				expected: `only the requests in flight on it when it died (${inFlight} here): a request it refuses goes to another backend, and later ones not to it at all`,
 				actual: `${describeFailures(afterKill)}; ${late.length} of them sent more than 20 ms after the first failure came back`,
 				hint: `When a connection to a backend is refused (ECONNREFUSED), note the time: send it nothing for ${RETRY_AFTER_MS} ms, and send that request (it has no body: nothing reached the backend) to the next backend.`,
 				repro,
