@@ -228,9 +228,9 @@ got requests again within RETRY_AFTER_MS of listening (plus slack); afterwards
 async function requireKillSurvived(context: StepContext, options: {victim: Backend; clients: readonly string[]; under: string}): Promise<{backends: Backend[]; note: string}> {
 	const {victim, clients, under} = options;
 	const LANES = 8;
-	// A refused request goes to another backend: after the kill only requests already
-	// in flight on the dead backend may fail.
-	const RACE_ALLOWANCE = 0;
+	// Kept-alive connections to the dead backend can fail under a request before the
+	// proxy has seen them close (measured: up to 3 with 8 lanes); none may fail later.
+	const RACE_ALLOWANCE = LANES;
 	const sent: Sent[] = [];
 	let stop = false;
 	let sequence = 0;
@@ -284,7 +284,7 @@ async function requireKillSurvived(context: StepContext, options: {victim: Backe
 		if (late.length > 0 || afterKill.length > RACE_ALLOWANCE) {
 			context.fail({
 				message: `After backend ${victim.pid} (port ${victim.port}) was killed, ${afterKill.length} requests sent later failed${under}: requests kept going to the dead backend`,
-				expected: `only the requests in flight on it when it died (${inFlight} here): a request it refuses goes to another backend, and later ones not to it at all`,
+				expected: `at most the requests in flight on it (${inFlight} here) and ${RACE_ALLOWANCE} or fewer sent before your proxy could know; a refused one goes to another backend, and none fails once the first failure came back`,
 				actual: `${describeFailures(afterKill)}; ${late.length} of them sent more than 20 ms after the first failure came back`,
 				hint: `When a connection to a backend is refused (ECONNREFUSED), note the time: send it nothing for ${RETRY_AFTER_MS} ms, and send that request (it has no body: nothing reached the backend) to the next backend.`,
 				repro,
