@@ -5,6 +5,7 @@ import net from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
 import {descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
+import {writeAtOnce, writtenWhileFrozen} from '../harness/write-at-once.js';
 import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {Failure} from './events.js';
 import type {LabCheck, Step, StepContext} from './step.js';
@@ -231,45 +232,6 @@ async function exchange(
 	});
 }
 
-/** The outcome of one request written the instant its connection opened. */
-type RawResult = {status: number; pid?: number; error?: string; hung: boolean};
-
-/**
-A raw HTTP/1.1 request with node:net, written in the 'connect' callback, so the
-bytes are usually there before the primary has handed the connection on. Most
-clients do this; the earlier steps deliberately wait (see exchange).
-*/
-function writeAtOnce(host: string, port: number, timeoutMs: number, localAddress?: string): Promise<RawResult> {
-	return new Promise(resolve => {
-		const socket = net.connect({host, port, ...(localAddress ? {localAddress} : {})});
-		let data = '';
-		let settled = false;
-		const finish = (result: RawResult) => {
-			if (settled) return;
-			settled = true;
-			clearTimeout(timer);
-			socket.destroy();
-			resolve(result);
-		};
-		const timer = setTimeout(() => finish({status: 0, hung: true, error: `no answer within ${timeoutMs} ms`}), timeoutMs);
-		socket.setEncoding('latin1');
-		socket.on('connect', () => socket.write(`GET / HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: close\r\n\r\n`));
-		socket.on('data', chunk => {
-			data += chunk;
-		});
-		socket.on('error', error => finish({status: 0, hung: false, error: describeError(error)}));
-		socket.on('close', () => {
-			const status = /^HTTP\/1\.[01] (\d{3})/.exec(data);
-			if (!status) {
-				finish({status: 0, hung: false, error: data === '' ? 'the server closed the connection without answering' : `an answer that is not HTTP: ${JSON.stringify(data.slice(0, 60))}`});
-				return;
-			}
-			const pid = /\r\nx-worker-pid:\s*(\d+)\s*\r\n/i.exec(data);
-			finish({status: Number(status[1]), hung: false, pid: pid ? Number(pid[1]) : undefined});
-		});
-	});
-}
-
 /** Run `count` tasks, `concurrency` at a time; stop starting new ones when `stop()` says so or after `deadlineMs`. */
 async function lanes<T>(count: number, concurrency: number, deadlineMs: number, task: (index: number) => Promise<T>, stop: () => boolean = () => false): Promise<T[]> {
 	const results: T[] = [];
@@ -450,16 +412,7 @@ async function requireNoneLost(context: StepContext, crowd: Crowd, count: number
 	// which a primary that reads on accept takes before it can hand them over.
 	context.waitingFor(`20 raw requests${crowd.under}, written while your primary is paused (SIGSTOP)`);
 	const FROZEN = 20;
-	let frozen: Array<Promise<RawResult>> = [];
-	process.kill(context.primaryPid, 'SIGSTOP');
-	try {
-		await pollUntil(() => (readProc(context.primaryPid)?.state === 'T' ? true : undefined), 1000, context);
-		frozen = Array.from({length: FROZEN}, (_, index) => writeAtOnce(context.host, context.port, TIMEOUT_MS, addressOf(crowd, index)));
-		await delay(300);
-	} finally {
-		process.kill(context.primaryPid, 'SIGCONT');
-	}
-	const first = await Promise.all(frozen);
+	const first = await writtenWhileFrozen({acceptor: context.primaryPid, host: context.host, port: context.port, count: FROZEN, timeoutMs: TIMEOUT_MS, localAddress: index => addressOf(crowd, index)});
 	hung = first.filter(result => result.hung).length;
 	context.waitingFor(`${count} raw requests${crowd.under}, 20 at a time, each written in the socket's connect callback`);
 	const rest = await lanes(count, 20, 25_000, async index => {
