@@ -17,6 +17,8 @@ const loaders: Record<string, () => Promise<Command>> = {
 	load: async () => (await import('./load.js')).loadCommand,
 	trace: async () => (await import('./trace.js')).traceCommand,
 	report: async () => (await import('./report.js')).reportCommand,
+	workshop: async () => (await import('./workshop.js')).workshopCommand,
+	unlock: async () => (await import('./unlock.js')).unlockCommand,
 };
 
 /** The command called `name`, or undefined when there is none. */
