@@ -264,8 +264,9 @@ export async function runLoadGenerator(options: LoadGeneratorOptions): Promise<L
 		});
 		socket.on('close', () => {
 			if (lane.socket !== socket) return;
-			// A body that runs until the close ends here.
+			// A body that runs until the close ends here; its answer has then moved the lane on already.
 			parser.end();
+			if (lane.socket !== socket) return;
 			const connected = lane.connected;
 			lane.socket = undefined;
 			lane.parser = undefined;

@@ -44,8 +44,8 @@ async function countingServer(handler?: (request: http.IncomingMessage, response
 	return {url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/path?q=1`, counts, server};
 }
 
-/** A raw TCP server that answers each request with `pieces`, written as separate packets. */
-async function rawServer(pieces: string[]) {
+/** A raw TCP server that answers each request with `pieces`, written as separate packets (and then closes, if asked). */
+async function rawServer(pieces: string[], closeAfter = false) {
 	const counts = {requests: 0};
 	const sockets = new Set<net.Socket>();
 	const server = net.createServer(socket => {
@@ -63,6 +63,7 @@ async function rawServer(pieces: string[]) {
 					// A pause between writes, so that the pieces reach the client as separate reads.
 					await new Promise(resolve => setTimeout(resolve, 2));
 				}
+				if (closeAfter) socket.end();
 			}
 		});
 		socket.on('error', () => {});
@@ -138,6 +139,14 @@ describe('runLoadGenerator', () => {
 		const result = await runLoadGenerator({url, connections: 2, keepAlive: true, maxRequests: 20, durationMs: generous});
 		expect({answered: result.answered, errors: result.errors, withoutPid: result.withoutPid}).toEqual({answered: 20, errors: 0, withoutPid: 20});
 		expect(counts.requests).toBe(20);
+	});
+
+	it('reads an answer without length or chunking up to the close, and reconnects', async () => {
+		const {url, counts} = await rawServer(['HTTP/1.1 200 OK\r\nx-worker-pid: 5\r\n\r\nbody ', 'until the close'], true);
+		const result = await runLoadGenerator({url, connections: 2, keepAlive: true, maxRequests: 30, durationMs: generous});
+		expect({answered: result.answered, errors: result.errors, connectionsOpened: result.connectionsOpened}).toEqual({answered: 30, errors: 0, connectionsOpened: 30});
+		expect(counts.requests).toBe(30);
+		expect(Object.fromEntries(result.perPid)).toEqual({5: 30});
 	});
 
 	it('reconnects when the server closes each keep-alive connection, losing no request', async () => {
