@@ -26,6 +26,8 @@ export type BenchOptions = {
 	seconds: number;
 	/** Only these strategy ids (all when empty). */
 	only?: string[];
+	/** Where the lab folders are; default the kit's reference solutions. */
+	labsRoot?: string;
 	/** Progress, one short line at a time. */
 	onProgress?: (done: number, total: number, what: string) => void;
 };
@@ -50,6 +52,8 @@ export type Sample = {
 export type StrategyResult = {
 	id: string;
 	title: string;
+	/** The folder its program ran from (undefined: the single-process server bench writes itself). */
+	dir: string | undefined;
 	/** Why it could not be measured, when it could not. */
 	failed?: string;
 	samples: Record<Mode, Sample[]>;
@@ -125,8 +129,8 @@ async function measure(running: Running, mode: Mode, options: BenchOptions, roun
 /** Run the whole bench; every process it starts is stopped before it resolves or rejects. */
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
 	const started = Date.now();
-	const chosen = strategies().filter(strategy => !options.only?.length || options.only.includes(strategy.id));
-	const results = new Map<string, StrategyResult>(chosen.map(strategy => [strategy.id, {id: strategy.id, title: strategy.title, samples: {'keep-alive': [], fresh: []}}]));
+	const chosen = strategies(options.labsRoot).filter(strategy => !options.only?.length || options.only.includes(strategy.id));
+	const results = new Map<string, StrategyResult>(chosen.map(strategy => [strategy.id, {id: strategy.id, title: strategy.title, dir: strategy.dir, samples: {'keep-alive': [], fresh: []}}]));
 	const scratch = mkdtempSync(path.join(os.tmpdir(), 'ncl-bench-'));
 	writeFileSync(path.join(scratch, 'single.mjs'), SINGLE_SERVER_SOURCE);
 	const labs: LabProcess[] = [];

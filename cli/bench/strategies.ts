@@ -33,7 +33,8 @@ http.createServer((req, res) => {
 process.on('SIGTERM', () => process.exit(0));
 `;
 
-export function strategies(): Strategy[] {
+/** `root`: where the lab folders are (03-shared-handle, 04-dispatch, 07-cluster): the reference solutions, or a learner's labs/. */
+export function strategies(root = solutionsDir): Strategy[] {
 	return [
 		{
 			id: 'single',
@@ -50,7 +51,7 @@ export function strategies(): Strategy[] {
 		{
 			id: 'cluster-rr',
 			title: 'cluster, round-robin (lab 07)',
-			dir: path.join(solutionsDir, '07-cluster'),
+			dir: path.join(root, '07-cluster'),
 			entry: 'main.ts',
 			env: {NODE_CLUSTER_SCHED_POLICY: 'rr'},
 			hasFront: true,
@@ -62,7 +63,7 @@ export function strategies(): Strategy[] {
 		{
 			id: 'cluster-none',
 			title: 'cluster, SCHED_NONE (lab 07)',
-			dir: path.join(solutionsDir, '07-cluster'),
+			dir: path.join(root, '07-cluster'),
 			entry: 'main.ts',
 			env: {NODE_CLUSTER_SCHED_POLICY: 'none'},
 			hasFront: true,
@@ -74,7 +75,7 @@ export function strategies(): Strategy[] {
 		{
 			id: 'shared-handle',
 			title: 'fork + shared handle (lab 03)',
-			dir: path.join(solutionsDir, '03-shared-handle'),
+			dir: path.join(root, '03-shared-handle'),
 			entry: 'main.ts',
 			env: {},
 			hasFront: true,
@@ -86,7 +87,7 @@ export function strategies(): Strategy[] {
 		{
 			id: 'dispatch',
 			title: 'primary dispatch, pauseOnConnect (lab 04)',
-			dir: path.join(solutionsDir, '04-dispatch'),
+			dir: path.join(root, '04-dispatch'),
 			entry: 'main.ts',
 			env: {STRATEGY: 'round-robin'},
 			hasFront: true,

@@ -1,11 +1,12 @@
 import {availableParallelism} from 'node:os';
-import {UsageError, type Command} from '../command.js';
+import {UsageError, UserError, type Command} from '../command.js';
+import {resolveTarget} from './context.js';
 import {median, runBench, type BenchReport, type Sample} from '../bench/run.js';
 import {SEED_FIGURES, strategies, type Mode} from '../bench/strategies.js';
 
 const BAR_WIDTH = 24;
 
-export type BenchArgs = {workers: number; connections: number; rounds: number; seconds: number; only: string[]; json: boolean; quick: boolean};
+export type BenchArgs = {workers: number; connections: number; rounds: number; seconds: number; only: string[]; json: boolean; quick: boolean; labs: boolean};
 
 function whole(name: string, raw: unknown, fallback: number, min: number, max: number): number {
 	if (raw === undefined) return fallback;
@@ -28,6 +29,7 @@ export function parseBenchArgs(values: Record<string, unknown>, positionals: str
 		only: positionals,
 		json: Boolean(values.json),
 		quick,
+		labs: Boolean(values.labs),
 	};
 }
 
@@ -74,7 +76,7 @@ export function formatBench(report: BenchReport): string[] {
 	const {options, machine} = report;
 	const why = new Map(strategies().map(strategy => [strategy.id, strategy.why]));
 	const lines = [
-		`node-cluster-lab bench: ${options.workers} workers, ${options.connections} connections, ${options.rounds} rounds of ${options.seconds} s per strategy and mode, medians (min–max)`,
+		`node-cluster-lab bench on ${options.labsRoot ? `your labs in ${options.labsRoot}` : 'the reference solutions'}: ${options.workers} workers, ${options.connections} connections, ${options.rounds} rounds of ${options.seconds} s per strategy and mode, medians (min–max)`,
 		`machine: ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverage.map(load => load.toFixed(1)).join(' ')} at the end; took ${(report.wallMs / 1000).toFixed(1)} s`,
 	];
 	for (const mode of ['keep-alive', 'fresh'] as Mode[]) {
@@ -111,7 +113,7 @@ export function formatBench(report: BenchReport): string[] {
 export const benchCommand: Command = {
 	name: 'bench',
 	summary: 'compare the course\'s strategies on this machine, side by side',
-	usage: 'bench [strategy...] [--quick] [--workers <n>] [--connections <n>] [--rounds <n>] [--seconds <s>] [--json]',
+	usage: 'bench [strategy...] [--quick] [--labs [--dir <path>]] [--workers <n>] [--connections <n>] [--rounds <n>] [--seconds <s>] [--json]',
 	help: [
 		'Starts the kit\'s reference servers (single process; cluster round-robin; cluster SCHED_NONE;',
 		'fork + shared handle; primary dispatch with pauseOnConnect), each on its own loopback port,',
@@ -122,6 +124,8 @@ export const benchCommand: Command = {
 		'',
 		`  strategy...         only these: ${strategies().map(strategy => strategy.id).join(', ')}`,
 		'  --quick             0.4 s per run (about 20 s in all)',
+		'  --labs              your own labs 03, 04 and 07 (labs/<id> in this workspace) in place of the references',
+		'  --dir <path>        with --labs: a workspace, or a folder laid out like labs/',
 		`  --workers <n>       workers per strategy (default: this machine's ${availableParallelism()} cores; the seeds used 5)`,
 		'  --connections <n>   connections the generator keeps busy (default 50)',
 		'  --rounds <n>        rounds, at least 3 (default 3)',
@@ -130,6 +134,8 @@ export const benchCommand: Command = {
 	].join('\n'),
 	options: {
 		quick: {type: 'boolean'},
+		labs: {type: 'boolean'},
+		dir: {type: 'string'},
 		workers: {type: 'string', short: 'w'},
 		connections: {type: 'string', short: 'c'},
 		rounds: {type: 'string'},
@@ -138,10 +144,17 @@ export const benchCommand: Command = {
 	},
 	async run({values, positionals}, io) {
 		const args = parseBenchArgs(values, positionals);
+		if (values.dir !== undefined && !args.labs) throw new UsageError('--dir goes with --labs');
+		let labsRoot: string | undefined;
+		if (args.labs) {
+			labsRoot = resolveTarget(io, values.dir)?.labsRoot;
+			if (!labsRoot) throw new UserError('--labs runs your labs: run it inside a workspace (npx node-cluster-lab init my-labs), or name one with --dir');
+		}
 		let lastShown = 0;
 		const started = Date.now();
 		const report = await runBench({
 			...args,
+			labsRoot,
 			onProgress: (done, total, what) => {
 				if (args.json || Date.now() - lastShown < 1000) return;
 				lastShown = Date.now();

@@ -4,12 +4,14 @@ CLI that must stay within their bounds and leave no process behind, even when
 interrupted.
 */
 import {spawn} from 'node:child_process';
+import {cpSync} from 'node:fs';
+import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {UsageError} from '../../cli/command.js';
 import type {BenchReport, Sample} from '../../cli/bench/run.js';
 import {formatBench, parseBenchArgs} from '../../cli/commands/bench.js';
 import {eventually} from '../eventually.js';
-import {buildCli, cliFile, MARKER_VAR, marker, removeTempDirs, runCli, survivors, tempDir} from './helpers.js';
+import {buildCli, cliFile, initWorkspace, MARKER_VAR, marker, removeTempDirs, repoRoot, runCli, survivors, tempDir} from './helpers.js';
 
 describe('parseBenchArgs', () => {
 	it('defaults to the core count, 50 connections, 3 rounds of 2 s, every strategy', () => {
@@ -50,9 +52,9 @@ describe('formatBench', () => {
 		machine: {cores: 2, loadAverage: [1, 1, 1], node: 'v20.20.2'},
 		wallMs: 70_000,
 		results: [
-			{id: 'cluster-rr', title: 'rr', samples: {'keep-alive': [0, 1, 2].map(round => sample(round, 10_000, 1, 0.52, 2)), fresh: [0, 1, 2].map(round => sample(round, 4000, 1, 0.5, 2))}},
-			{id: 'shared-handle', title: 'shared', samples: {'keep-alive': [sample(0, 12_000, 1.2, 0.9, 2), sample(1, 11_000, 1.1, 1, 1), sample(2, 13_000, 1.3, 0.8, 2)], fresh: [0, 1, 2].map(round => sample(round, 6000, 1.5, 0.55, 2))}},
-			{id: 'dispatch', title: 'dispatch', failed: 'dispatch never listened on 20001 (exited)', samples: {'keep-alive': [], fresh: []}},
+			{id: 'cluster-rr', title: 'rr', dir: undefined, samples: {'keep-alive': [0, 1, 2].map(round => sample(round, 10_000, 1, 0.52, 2)), fresh: [0, 1, 2].map(round => sample(round, 4000, 1, 0.5, 2))}},
+			{id: 'shared-handle', title: 'shared', dir: undefined, samples: {'keep-alive': [sample(0, 12_000, 1.2, 0.9, 2), sample(1, 11_000, 1.1, 1, 1), sample(2, 13_000, 1.3, 0.8, 2)], fresh: [0, 1, 2].map(round => sample(round, 6000, 1.5, 0.55, 2))}},
+			{id: 'dispatch', title: 'dispatch', dir: undefined, failed: 'dispatch never listened on 20001 (exited)', samples: {'keep-alive': [], fresh: []}},
 		],
 	};
 
@@ -105,6 +107,21 @@ describe('node-cluster-lab bench (bundled CLI)', () => {
 		expect(rr!.median.fresh!.pids).toBe(2);
 		expect(Date.now() - started).toBeLessThan(80_000);
 	}, 100_000);
+
+	it('--labs runs the learner\'s own lab folder in place of the reference', async () => {
+		const workspace = await initWorkspace();
+		cpSync(path.join(repoRoot, 'solutions', '07-cluster'), path.join(workspace, 'labs', '07-cluster'), {recursive: true});
+		const result = await runCli(['bench', '--quick', '--json', '--labs', '--workers', '2', 'cluster-none'], {cwd: workspace, timeoutMs: 90_000});
+		expect(result.code, result.stderr).toBe(0);
+		const report = JSON.parse(result.stdout) as {results: Array<{id: string; dir: string; failed?: string; samples: Record<string, unknown[]>}>};
+		expect(report.results.map(each => [each.id, each.dir, each.failed, each.samples.fresh!.length])).toEqual([['cluster-none', path.join(workspace, 'labs', '07-cluster'), undefined, 3]]);
+	}, 100_000);
+
+	it('--labs outside a workspace says where to run it', async () => {
+		const result = await runCli(['bench', '--labs', '--quick'], {cwd: tempDir()});
+		expect(result.code).toBe(1);
+		expect(result.stderr).toContain('--labs runs your labs: run it inside a workspace');
+	});
 
 	it('leaves no process behind when interrupted with Ctrl-C mid-run', async () => {
 		const child = spawn(process.execPath, [cliFile, 'bench', '--workers', '2', 'cluster-none', 'shared-handle'], {
