@@ -63,6 +63,8 @@ export type BenchReport = {
 	options: Omit<BenchOptions, 'onProgress'>;
 	machine: {cores: number; loadAverage: number[]; node: string};
 	results: StrategyResult[];
+	/** From the start until every strategy was up (or had failed) and warmed up. */
+	startMs: number;
 	wallMs: number;
 };
 
@@ -102,6 +104,8 @@ async function measure(running: Running, mode: Mode, options: BenchOptions, roun
 		durationMs: options.seconds * 1000,
 		maxRequests: 5_000_000,
 		timeoutMs: 2000,
+		// A rate over the time bound: what is still in flight then is dropped, not waited for.
+		stopGraceMs: 0,
 	});
 	const after = cpuByPid(running.lab.pgid);
 	let front = 0;
@@ -134,6 +138,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 	const scratch = mkdtempSync(path.join(os.tmpdir(), 'ncl-bench-'));
 	writeFileSync(path.join(scratch, 'single.mjs'), SINGLE_SERVER_SOURCE);
 	const labs: LabProcess[] = [];
+	let startMs = 0;
 	try {
 		const running: Running[] = [];
 		const starts = await Promise.allSettled(chosen.map(strategy => start(strategy, options.workers, scratch)));
@@ -149,6 +154,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 		});
 		// A short warm-up each, so that round 1 does not pay for the JIT.
 		for (const each of running) await runLoadGenerator({url: `http://127.0.0.1:${each.port}/`, connections: options.connections, durationMs: WARM_UP_MS, maxRequests: 100_000, timeoutMs: 2000});
+		startMs = Date.now() - started;
 		const total = options.rounds * running.length * MODES.length;
 		let done = 0;
 		for (let round = 0; round < options.rounds; round++) {
@@ -178,7 +184,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 		rmSync(scratch, {recursive: true, force: true});
 	}
 	const {onProgress: _progress, ...shown} = options;
-	return {options: shown, machine: {cores: os.availableParallelism(), loadAverage: os.loadavg(), node: process.version}, results: [...results.values()], wallMs: Date.now() - started};
+	return {options: shown, machine: {cores: os.availableParallelism(), loadAverage: os.loadavg(), node: process.version}, results: [...results.values()], startMs, wallMs: Date.now() - started};
 }
 
 export function median(values: number[]): number {

@@ -77,7 +77,7 @@ export function formatBench(report: BenchReport): string[] {
 	const why = new Map(strategies().map(strategy => [strategy.id, strategy.why]));
 	const lines = [
 		`node-cluster-lab bench on ${options.labsRoot ? `your labs in ${options.labsRoot}` : 'the reference solutions'}: ${options.workers} workers, ${options.connections} connections, ${options.rounds} rounds of ${options.seconds} s per strategy and mode, medians (min–max)`,
-		`machine: ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverage.map(load => load.toFixed(1)).join(' ')} at the end; took ${(report.wallMs / 1000).toFixed(1)} s`,
+		`machine: ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverage.map(load => load.toFixed(1)).join(' ')} at the end; took ${(report.wallMs / 1000).toFixed(1)} s (${(report.startMs / 1000).toFixed(1)} s to start and warm up)`,
 	];
 	for (const mode of ['keep-alive', 'fresh'] as Mode[]) {
 		lines.push('', mode === 'keep-alive' ? `KEEP-ALIVE: ${options.connections} connections, reused` : 'FRESH: a new connection per request');

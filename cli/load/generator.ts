@@ -41,6 +41,12 @@ export type LoadGeneratorOptions = {
 	durationMs: number;
 	/** An answer that makes no progress for this long is an error (default 5000). */
 	timeoutMs?: number;
+	/**
+	How long the requests in flight at the time bound may still take to be answered
+	(default timeoutMs); after that their connections are closed and they count as
+	unanswered. A benchmark that measures a rate can pass 0.
+	*/
+	stopGraceMs?: number;
 	method?: 'GET' | 'HEAD';
 	/** Extra request headers. */
 	headers?: Record<string, string>;
@@ -354,7 +360,7 @@ export async function runLoadGenerator(options: LoadGeneratorOptions): Promise<L
 			lane.starts.length = 0;
 			retire(lane);
 		}
-	}, durationMs + timeoutMs + SWEEP_MS);
+	}, durationMs + (options.stopGraceMs ?? timeoutMs + SWEEP_MS));
 	const onAbort = () => stop();
 	options.signal?.addEventListener('abort', onAbort, {once: true});
 	if (options.signal?.aborted) stop();

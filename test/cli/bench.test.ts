@@ -50,6 +50,7 @@ describe('formatBench', () => {
 	const report: BenchReport = {
 		options: {workers: 2, connections: 50, rounds: 3, seconds: 2, only: []},
 		machine: {cores: 2, loadAverage: [1, 1, 1], node: 'v20.20.2'},
+		startMs: 3000,
 		wallMs: 70_000,
 		results: [
 			{id: 'cluster-rr', title: 'rr', dir: undefined, samples: {'keep-alive': [0, 1, 2].map(round => sample(round, 10_000, 1, 0.52, 2)), fresh: [0, 1, 2].map(round => sample(round, 4000, 1, 0.5, 2))}},

@@ -177,6 +177,16 @@ describe('runLoadGenerator', () => {
 		expect(elapsed, 'the in-flight answers take 50 ms; the run should end soon after its 600 ms bound').toBeLessThan(2500);
 	});
 
+	it('with stopGraceMs 0 drops what is in flight at the time bound instead of waiting for it', async () => {
+		const {url} = await countingServer((_request, response) => {
+			setTimeout(() => response.end('late'), 1500);
+		});
+		const started = Date.now();
+		const result = await runLoadGenerator({url, connections: 2, keepAlive: true, maxRequests: 1000, durationMs: 100, stopGraceMs: 0});
+		expect(Date.now() - started, 'the answers take 1500 ms; the run should not have waited for them').toBeLessThan(1500);
+		expect({sent: result.sent, answered: result.answered, unanswered: result.unanswered, errors: result.errors}).toEqual({sent: 2, answered: 0, unanswered: 2, errors: 0});
+	});
+
 	it('counts answers that never come as errors and ends by its bounds', async () => {
 		const {url} = await countingServer(() => {
 			// never answers
