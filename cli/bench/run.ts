@@ -120,7 +120,8 @@ async function measure(running: Running, mode: Mode, options: BenchOptions, roun
 		round,
 		rps: result.rps,
 		answered: result.answered,
-		errors: result.errors + result.unanswered,
+		// Requests still in flight at the bound are dropped on purpose (stopGraceMs 0): not errors.
+		errors: result.errors,
 		p50: result.latencyMs.p50,
 		p99: result.latencyMs.p99,
 		busiestShare: result.answered > 0 ? busiest / result.answered : 0,
