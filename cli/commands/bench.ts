@@ -1,6 +1,9 @@
 import {availableParallelism} from 'node:os';
 import {UsageError, UserError, type Command} from '../command.js';
 import {resolveTarget} from './context.js';
+import path from 'node:path';
+import {benchHtml} from '../bench/html.js';
+import {writeFileAtomic} from '../fs-safe.js';
 import {median, runBench, type BenchReport, type Sample} from '../bench/run.js';
 import {SEED_FIGURES, strategies, type Mode} from '../bench/strategies.js';
 
@@ -72,6 +75,13 @@ export function benchJson(report: BenchReport): Record<string, unknown> {
 	};
 }
 
+/** The page --html writes. */
+export function formatBenchHtml(report: BenchReport): string {
+	const summaries = new Map(report.results.map(result => [result.id, {'keep-alive': summarize(result.samples['keep-alive']), fresh: summarize(result.samples.fresh)}]));
+	const why = new Map(strategies().map(strategy => [strategy.id, strategy.why]));
+	return benchHtml(report, summaries, why, SEED_FIGURES);
+}
+
 export function formatBench(report: BenchReport): string[] {
 	const {options, machine} = report;
 	const why = new Map(strategies().map(strategy => [strategy.id, strategy.why]));
@@ -131,6 +141,7 @@ export const benchCommand: Command = {
 		'  --rounds <n>        rounds, at least 3 (default 3)',
 		'  --seconds <s>       seconds per strategy, mode and round (default 2: about 75 s in all)',
 		'  --json              one JSON document: every sample, the medians, the explanations',
+		'  --html <file>       also write the table as a self-contained page (no network), to project',
 	].join('\n'),
 	options: {
 		quick: {type: 'boolean'},
@@ -141,6 +152,7 @@ export const benchCommand: Command = {
 		rounds: {type: 'string'},
 		seconds: {type: 'string'},
 		json: {type: 'boolean'},
+		html: {type: 'string'},
 	},
 	async run({values, positionals}, io) {
 		const args = parseBenchArgs(values, positionals);
@@ -164,6 +176,7 @@ export const benchCommand: Command = {
 				io.err(`[${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${done}/${total} ${what}${Number.isFinite(left) ? `, about ${Math.ceil(left)} s left` : ''}`);
 			},
 		});
+		if (typeof values.html === 'string') writeFileAtomic(path.resolve(io.cwd, values.html), formatBenchHtml(report));
 		if (args.json) io.out(JSON.stringify(benchJson(report), null, 2));
 		else for (const line of formatBench(report)) io.out(line);
 		return report.results.some(result => result.failed) ? 1 : 0;

@@ -4,12 +4,12 @@ CLI that must stay within their bounds and leave no process behind, even when
 interrupted.
 */
 import {spawn} from 'node:child_process';
-import {cpSync} from 'node:fs';
+import {cpSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {UsageError} from '../../cli/command.js';
 import type {BenchReport, Sample} from '../../cli/bench/run.js';
-import {formatBench, parseBenchArgs} from '../../cli/commands/bench.js';
+import {formatBench, formatBenchHtml, parseBenchArgs} from '../../cli/commands/bench.js';
 import {eventually} from '../eventually.js';
 import {buildCli, cliFile, initWorkspace, MARKER_VAR, marker, removeTempDirs, repoRoot, runCli, survivors, tempDir} from './helpers.js';
 
@@ -33,32 +33,32 @@ describe('parseBenchArgs', () => {
 	});
 });
 
-describe('formatBench', () => {
-	const sample = (round: number, rps: number, ratioToRr: number, busiestShare: number, pids: number): Sample => ({
-		round,
-		rps,
-		answered: rps,
-		errors: 0,
-		p50: 1.5,
-		p99: 9,
-		busiestShare,
-		pids,
-		cpuMs: {front: 100, workers: 800, generator: 400},
-		wallMs: 1000,
-		ratioToRr,
-	});
-	const report: BenchReport = {
-		options: {workers: 2, connections: 50, rounds: 3, seconds: 2, only: []},
-		machine: {cores: 2, loadAverage: [1, 1, 1], node: 'v20.20.2'},
-		startMs: 3000,
-		wallMs: 70_000,
-		results: [
-			{id: 'cluster-rr', title: 'rr', dir: undefined, samples: {'keep-alive': [0, 1, 2].map(round => sample(round, 10_000, 1, 0.52, 2)), fresh: [0, 1, 2].map(round => sample(round, 4000, 1, 0.5, 2))}},
-			{id: 'shared-handle', title: 'shared', dir: undefined, samples: {'keep-alive': [sample(0, 12_000, 1.2, 0.9, 2), sample(1, 11_000, 1.1, 1, 1), sample(2, 13_000, 1.3, 0.8, 2)], fresh: [0, 1, 2].map(round => sample(round, 6000, 1.5, 0.55, 2))}},
-			{id: 'dispatch', title: 'dispatch', dir: undefined, failed: 'dispatch never listened on 20001 (exited)', samples: {'keep-alive': [], fresh: []}},
-		],
-	};
+const sample = (round: number, rps: number, ratioToRr: number, busiestShare: number, pids: number): Sample => ({
+	round,
+	rps,
+	answered: rps,
+	errors: 0,
+	p50: 1.5,
+	p99: 9,
+	busiestShare,
+	pids,
+	cpuMs: {front: 100, workers: 800, generator: 400},
+	wallMs: 1000,
+	ratioToRr,
+});
+const report: BenchReport = {
+	options: {workers: 2, connections: 50, rounds: 3, seconds: 2, only: []},
+	machine: {cores: 2, loadAverage: [1, 1, 1], node: 'v20.20.2'},
+	startMs: 3000,
+	wallMs: 70_000,
+	results: [
+		{id: 'cluster-rr', title: 'rr', dir: undefined, samples: {'keep-alive': [0, 1, 2].map(round => sample(round, 10_000, 1, 0.52, 2)), fresh: [0, 1, 2].map(round => sample(round, 4000, 1, 0.5, 2))}},
+		{id: 'shared-handle', title: 'shared', dir: undefined, samples: {'keep-alive': [sample(0, 12_000, 1.2, 0.9, 2), sample(1, 11_000, 1.1, 1, 1), sample(2, 13_000, 1.3, 0.8, 2)], fresh: [0, 1, 2].map(round => sample(round, 6000, 1.5, 0.55, 2))}},
+		{id: 'dispatch', title: 'dispatch', dir: undefined, failed: 'dispatch never listened on 20001 (exited)', samples: {'keep-alive': [], fresh: []}},
+	],
+};
 
+describe('formatBench', () => {
 	it('prints medians with their spread, the ratio to rr, the busiest share, the CPU split and a bar', () => {
 		const text = formatBench(report).join('\n');
 		expect(text).toMatch(/^shared-handle +12\.0k \(11\.0k–13\.0k\) +1\.20 +1\.50 +9\.00 +0\.90\/2 +0\.10\/0\.80\/0\.40 +█{24}$/m);
@@ -72,6 +72,18 @@ describe('formatBench', () => {
 		expect(text).toMatch(/^ {2}shared-handle +like SCHED_NONE/m);
 		expect(text).toContain('seed 001: 9132 req/s');
 		expect(text).toContain('seed 001: 9551 req/s');
+	});
+});
+
+describe('formatBenchHtml', () => {
+	it('is one self-contained page: the rows, a bar each, the seeds, and nothing fetched', () => {
+		const page = formatBenchHtml(report);
+		expect(page).toMatch(/^<!doctype html>/);
+		expect(page).toContain('<th>shared-handle</th><td class="n">12000<small> (11000–13000)</small></td><td class="n">1.20</td>');
+		expect(page).toContain('<div style="width:100.0%">');
+		expect(page).toContain('not measured: dispatch never listened on 20001 (exited)');
+		expect(page).toContain('seed 001: 9132 req/s');
+		expect(page).not.toMatch(/<script|<link|src=|href=|url\(/);
 	});
 });
 
@@ -90,7 +102,8 @@ describe('node-cluster-lab bench (bundled CLI)', () => {
 
 	it('--quick --json measures the chosen strategies in 3 rounds, bounded, and stops them all', async () => {
 		const started = Date.now();
-		const result = await runCli(['bench', '--quick', '--json', '--workers', '2', 'single', 'cluster-rr'], {cwd: tempDir(), timeoutMs: 90_000});
+		const cwd = tempDir();
+		const result = await runCli(['bench', '--quick', '--json', '--html', 'bench.html', '--workers', '2', 'single', 'cluster-rr'], {cwd, timeoutMs: 90_000});
 		expect(result.stderr).toBe('');
 		expect(result.code).toBe(0);
 		const report = JSON.parse(result.stdout) as {results: Array<{id: string; failed?: string; samples: Record<string, Sample[]>; median: Record<string, {rps: number; ratio: number; busiest: number; pids: number}>}>};
@@ -109,6 +122,9 @@ describe('node-cluster-lab bench (bundled CLI)', () => {
 		expect(rr!.median.fresh!.ratio).toBe(1);
 		expect(rr!.median.fresh!.pids).toBe(2);
 		expect(Date.now() - started).toBeLessThan(80_000);
+		const page = readFileSync(path.join(cwd, 'bench.html'), 'utf8');
+		expect(page).toContain('<th>single</th>');
+		expect(page).toContain('<th>cluster-rr</th>');
 	}, 100_000);
 
 	it('--labs runs the learner\'s own lab folder in place of the reference', async () => {
