@@ -260,7 +260,9 @@ export async function runLoadGenerator(options: LoadGeneratorOptions): Promise<L
 		lane.parser = parser;
 		lane.connected = false;
 		connectionsOpened++;
-		socket.setNoDelay(true);
+		// Nagle only delays a write behind unacknowledged data: a connection that carries one
+		// request never has any, and the setsockopt would be one more system call per request.
+		if (keepAlive) socket.setNoDelay(true);
 		socket.on('connect', () => {
 			if (lane.socket === socket) lane.connected = true;
 		});
