@@ -43,6 +43,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.bar{width:30%}td.bar div{background:#3b7dd8;height:1em}
 tr.why td{border-bottom:1px solid #bbb;color:#555;font-size:.9em}
 small{color:#777}
+tbody th{white-space:nowrap}
 </style></head><body>
 <h1>node-cluster-lab bench</h1>
 <p>${escape(`${options.labsRoot ? `your labs in ${options.labsRoot}` : 'the reference solutions'}: ${options.workers} workers, ${options.connections} connections, ${options.rounds} rounds of ${options.seconds} s per strategy and mode; medians (min–max). Machine: ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverage.map(load => load.toFixed(1)).join(' ')} at the end.`)}</p>
