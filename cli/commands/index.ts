@@ -15,6 +15,7 @@ const loaders: Record<string, () => Promise<Command>> = {
 	reset: async () => (await import('./reset.js')).resetCommand,
 	doctor: async () => (await import('./doctor.js')).doctorCommand,
 	load: async () => (await import('./load.js')).loadCommand,
+	bench: async () => (await import('./bench.js')).benchCommand,
 	trace: async () => (await import('./trace.js')).traceCommand,
 	report: async () => (await import('./report.js')).reportCommand,
 	workshop: async () => (await import('./workshop.js')).workshopCommand,

@@ -64,5 +64,14 @@ describe('npm pack + npx from an empty folder', () => {
 		expect(trace.code, `${trace.stdout}\n${trace.stderr}`).toBe(0);
 		expect(trace.stdout).toMatch(/queryServer/);
 		expect(trace.stdout).toMatch(/newconn .*TCP handle/);
-	}, 240_000);
+
+		// bench starts the packaged reference solutions and loads them with the bundled generator.
+		const bench = await npx(workspace, 'bench', '--quick', '--json', '--workers', '2', 'single', 'cluster-rr');
+		expect(bench.code, `${bench.stdout}\n${bench.stderr}`).toBe(0);
+		const benchReport = JSON.parse(bench.stdout) as {results: Array<{id: string; failed?: string; samples: Record<string, unknown[]>}>};
+		expect(benchReport.results.map(result => [result.id, result.failed, result.samples['keep-alive']!.length, result.samples.fresh!.length])).toEqual([
+			['single', undefined, 3, 3],
+			['cluster-rr', undefined, 3, 3],
+		]);
+	}, 300_000);
 });
