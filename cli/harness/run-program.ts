@@ -30,6 +30,8 @@ export type ProgramOptions = {
 	onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
 	/** Written to its stdin; without it stdin is empty. */
 	input?: string;
+	/** Drop the final newline of stdout and stderr (default true); false keeps the output exactly as printed. */
+	stripFinalNewline?: boolean;
 	/** Exit codes that are answers rather than failures (e.g. `grep` finding nothing: 1). Default [0]. */
 	okExitCodes?: readonly number[];
 };
@@ -119,6 +121,7 @@ function commonOptions(options: ProgramOptions) {
 		stdin: options.input === undefined ? ('ignore' as const) : ('pipe' as const),
 		input: options.input,
 		timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+		stripFinalNewline: options.stripFinalNewline ?? true,
 		// A failure comes back as the error object: finish() decides, by okExitCodes.
 		reject: false,
 	};
