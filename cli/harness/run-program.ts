@@ -14,6 +14,7 @@ SIGTERM or process.exit on the command line), execa's `cleanup` ends it.
 Not for the learner's own program: that runs under the keeper (lab-process.ts),
 in a process group of its own.
 */
+import type {ChildProcess} from 'node:child_process';
 import {execa, execaSync, ExecaError, ExecaSyncError, type Options, type SyncOptions} from 'execa';
 import {UserError} from '../command.js';
 
@@ -103,7 +104,7 @@ export function describeProgramFailure(error: unknown, timeoutMs = DEFAULT_TIMEO
 	if (error.timedOut) return {sentence: `${command} did not finish within ${seconds(timeoutMs)} and was stopped${lastWords}.`, failure: 'timeout'};
 	if (error.isCanceled) return {sentence: `${command} was stopped because the run was cancelled${lastWords}.`, failure: 'canceled'};
 	if (error.exitCode !== undefined) return {sentence: `${command} failed with exit code ${error.exitCode}${tail || ' (it printed nothing)'}.`, failure: 'exit-code'};
-	if (error.signal) return {sentence: `${command} was killed by ${error.signal}${tail}.`, failure: 'signal'};
+	if (error.signal) return {sentence: `${command} was killed by ${error.signal}${lastWords}.`, failure: 'signal'};
 	return {sentence: `${command} could not run: ${error.originalMessage || error.shortMessage}.`, failure: 'cannot-run'};
 }
 
@@ -127,17 +128,26 @@ function commonOptions(options: ProgramOptions) {
 	};
 }
 
+/** A program started in the background: its process, and how it ends. */
+export type StartedProgram = {
+	/** To signal it or write to its stdin. */
+	subprocess: ChildProcess;
+	/** What it printed once it exits; a ProgramError (one sentence) if it fails in any way, a kill included. */
+	result: Promise<ProgramResult>;
+};
+
 /**
-Run `file args…` to the end and return what it printed; a ProgramError (one
-sentence) if it cannot start, exits with a code not in okExitCodes, is killed,
-times out or is cancelled.
+Start `file args…` without waiting (a server such as nginx in the foreground).
+The same timeout (pass Infinity for none), cancelSignal, onLine and cleanup as
+runProgram; `result` settles when it ends.
 */
-export async function runProgram(file: string, args: readonly string[], options: ProgramOptions = {}): Promise<ProgramResult> {
+export function startProgram(file: string, args: readonly string[], options: ProgramOptions = {}): StartedProgram {
 	const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 	const okExitCodes = options.okExitCodes ?? [0];
 	const onLine = options.onLine;
 	const execaOptions: Options = {
 		...commonOptions(options),
+		timeout: timeoutMs === Number.POSITIVE_INFINITY ? undefined : timeoutMs,
 		forceKillAfterDelay: FORCE_KILL_AFTER_MS,
 		cancelSignal: options.cancelSignal,
 		// Nothing it starts may outlive the kit: killed when the kit exits.
@@ -150,13 +160,23 @@ export async function runProgram(file: string, args: readonly string[], options:
 				}
 			: {}),
 	};
-	let result;
-	try {
-		result = await execa(file, args, execaOptions);
-	} catch (error) {
-		throw toProgramError(error, timeoutMs);
-	}
-	return finish(result, okExitCodes, timeoutMs);
+	const subprocess = execa(file, args, execaOptions);
+	const result = subprocess.then(
+		done => finish(done, okExitCodes, timeoutMs),
+		(error: unknown) => {
+			throw toProgramError(error, timeoutMs);
+		},
+	);
+	return {subprocess, result};
+}
+
+/**
+Run `file args…` to the end and return what it printed; a ProgramError (one
+sentence) if it cannot start, exits with a code not in okExitCodes, is killed,
+times out or is cancelled.
+*/
+export function runProgram(file: string, args: readonly string[], options: ProgramOptions = {}): Promise<ProgramResult> {
+	return startProgram(file, args, options).result;
 }
 
 /** The same, synchronously (no cancelSignal, no line callback; the timeout still holds). */

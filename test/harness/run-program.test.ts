@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {isAlive} from '../../cli/harness/procfs.js';
-import {ProgramError, runProgram, runProgramSync} from '../../cli/harness/run-program.js';
+import {ProgramError, runProgram, runProgramSync, startProgram} from '../../cli/harness/run-program.js';
 import {UserError} from '../../cli/command.js';
 import {eventually} from '../eventually.js';
 
@@ -115,6 +115,24 @@ describe('line by line, and cancelled by the run (Ctrl-C, a watch-mode restart)'
 		expect(error.failure).toBe('canceled');
 		expect(error.message).toBe(`\`streams ${pid}\` was stopped because the run was cancelled (it had printed: two).`);
 		await eventually(() => expect(isAlive(Number(readFileSync(pid, 'utf8')))).toBe(false));
+	});
+});
+
+describe('startProgram: a program in the background (a server)', () => {
+	it('runs until it is signalled; then its result is one sentence naming the signal', async () => {
+		const pid = pidFile('streams');
+		const lines: string[] = [];
+		const started = startProgram('streams', [pid], {env, timeoutMs: Number.POSITIVE_INFINITY, onLine: (_stream, line) => lines.push(line)});
+		const settled = started.result.then(
+			() => undefined,
+			(error: unknown) => error,
+		);
+		await eventually(() => expect(lines.sort()).toEqual(['one', 'two']));
+		expect(started.subprocess.kill('SIGTERM')).toBe(true);
+		const error = (await settled) as ProgramError;
+		expect(error).toBeInstanceOf(ProgramError);
+		expect(error.failure).toBe('signal');
+		expect(error.message).toBe(`\`streams ${pid}\` was killed by SIGTERM (it had printed: two).`);
 	});
 });
 
