@@ -15,6 +15,7 @@ Not for the learner's own program: that runs under the keeper (lab-process.ts),
 in a process group of its own.
 */
 import type {ChildProcess} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import {execa, execaSync, ExecaError, ExecaSyncError, type Options, type SyncOptions} from 'execa';
 import {UserError} from '../command.js';
 
@@ -71,7 +72,8 @@ function ownMessage(stderr: string, stdout: string): string {
 		.map(part => part.trim())
 		.filter(Boolean)
 		.join(' / ');
-	return line.length > MESSAGE_CHARS ? `${line.slice(0, MESSAGE_CHARS - 1)}…` : line;
+	// The sentence ends with its own full stop.
+	return line.length > MESSAGE_CHARS ? `${line.slice(0, MESSAGE_CHARS - 1)}…` : line.replace(/\.$/, '');
 }
 
 function text(value: unknown): string {
@@ -94,6 +96,7 @@ export function describeProgramFailure(error: unknown, timeoutMs = DEFAULT_TIMEO
 	const tail = said ? `: ${said}` : '';
 	const code = (error.cause as NodeJS.ErrnoException | undefined)?.code ?? (error as {code?: string}).code;
 	if (code === 'ENOENT' && error.exitCode === undefined) {
+		if (error.cwd && !existsSync(error.cwd)) return {sentence: `${command} could not run: its working folder ${error.cwd} does not exist.`, failure: 'cannot-run'};
 		const name = error.command.split(' ')[0];
 		return {sentence: `${command} could not run: ${name} is not installed or not on PATH.`, failure: 'not-found'};
 	}

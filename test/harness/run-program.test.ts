@@ -72,6 +72,17 @@ describe('one sentence with the command and its own message', () => {
 		expect(error.failure).toBe('not-found');
 	});
 
+	it('a working folder that does not exist is not mistaken for a missing program', async () => {
+		const folder = path.join(bin, 'no-such-folder');
+		const error = await failure(runProgram('fails', [], {env, cwd: folder}));
+		expect(error.message).toBe(`\`fails\` could not run: its working folder ${folder} does not exist.`);
+	});
+
+	it('input goes to its stdin; a message that ends with a full stop is not given two', async () => {
+		const error = await failure(runProgram('sh', ['-c', 'read line; echo "$line." >&2; exit 2'], {env, input: 'no such user\n'}));
+		expect(error.message).toBe(`\`sh -c 'read line; echo "$line." >&2; exit 2'\` failed with exit code 2: no such user.`);
+	});
+
 	it('a file that is not executable', async () => {
 		const file = path.join(bin, 'not-executable');
 		const error = await failure(runProgram(file, [], {env}));
