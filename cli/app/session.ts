@@ -7,7 +7,7 @@ useSyncExternalStore and calls the actions; it never starts a process itself.
 import path from 'node:path';
 import {loadCatalog, type Lab} from '../catalog.js';
 import type {LabCheck} from '../checks/step.js';
-import {killAllLabGroups} from '../harness/lab-process.js';
+import {killAllLabGroups} from '../harness/lab-groups.js';
 import {hintsShown, revealNextHint} from '../hints.js';
 import {startersDir} from '../paths.js';
 import {installAdvice} from '../create-workspace.js';

@@ -1,8 +1,8 @@
-import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import net from 'node:net';
 import type {Command} from '../command.js';
 import {pickFreePort} from '../harness/ports.js';
+import {ProgramError, runProgram} from '../harness/run-program.js';
 import {tsxLoaderUrl} from '../paths.js';
 import {resolveTarget} from './context.js';
 
@@ -61,14 +61,18 @@ function tsxFinding(): Finding {
 	}
 }
 
-function nginxFinding(): Finding {
+/** How long `nginx -v` may take: it answers at once, unless something is badly wrong. */
+const PROBE_TIMEOUT_MS = 5000;
+
+async function nginxFinding(): Promise<Finding> {
 	try {
-		const banner = execFileSync('nginx', ['-v'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000});
-		return {verdict: 'ok', what: 'nginx', detail: banner.trim() || 'installed'};
+		// nginx prints its version on stderr.
+		const {stdout, stderr} = await runProgram('nginx', ['-v'], {timeoutMs: PROBE_TIMEOUT_MS});
+		return {verdict: 'ok', what: 'nginx', detail: (stderr || stdout).trim() || 'installed'};
 	} catch (error) {
-		const stderr = (error as {stderr?: string}).stderr ?? '';
-		if (/nginx version/.test(stderr)) return {verdict: 'ok', what: 'nginx', detail: stderr.trim()};
-		return {verdict: 'warn', what: 'nginx', detail: 'not found on PATH (only the nginx lab needs it)', fix: 'Debian/Ubuntu: sudo apt-get install nginx   macOS: brew install nginx'};
+		if (!(error instanceof ProgramError)) throw error;
+		if (error.failure === 'not-found') return {verdict: 'warn', what: 'nginx', detail: 'not found on PATH (only the nginx lab needs it)', fix: 'Debian/Ubuntu: sudo apt-get install nginx   macOS: brew install nginx'};
+		return {verdict: 'warn', what: 'nginx', detail: error.message, fix: 'Only the nginx lab needs it: reinstall nginx, or put a working one first on PATH.'};
 	}
 }
 
@@ -79,7 +83,7 @@ export const doctorCommand: Command = {
 	help: 'Checks the Node.js version, Linux /proc, free loopback ports, the TypeScript loader and nginx (for the nginx lab), and says how to fix each gap. Exit code 1 if something the labs need is missing.',
 	options: {dir: {type: 'string'}},
 	async run({values}, io) {
-		const findings = [nodeVersionFinding(), procFinding(), await loopbackFinding(), tsxFinding(), nginxFinding()];
+		const findings = [nodeVersionFinding(), procFinding(), await loopbackFinding(), tsxFinding(), await nginxFinding()];
 		let workspaceLine: string;
 		try {
 			const workspace = resolveTarget(io, values.dir)?.workspace;
