@@ -32,7 +32,7 @@ const READMIT_MS = 3500;
 /** The failover and reload loads: lanes of fresh connections, bounded in count and time. */
 const LOAD_LANES = 4;
 /** least-conn: how long the slow requests keep two backends busy, and how long quick ones may take to settle. */
-const SLOW_MS = 2000;
+const SLOW_MS = 2500;
 const SETTLE_MS = 1000;
 
 type NginxState = {run: NginxRun; nginx: LabProcess; master: number};
@@ -86,7 +86,9 @@ function requireValidConfig(context: StepContext, run: NginxRun, strategy: Strat
 		message: `nginx -t rejects ${TEMPLATE} (STRATEGY=${strategy}): ${inLearnerTerms(context, run, tested.output.split('\n').find(line => /\[(emerg|alert|crit)\]/.test(line)) ?? tested.output.split('\n')[0] ?? '')}`,
 		expected: 'nginx -t: "syntax is ok" and "test is successful"',
 		actual: inLearnerTerms(context, run, tested.output) || `nginx -t failed without a message`,
-		hint: `nginx names the file and the line. Every directive ends with ";", every block is { … }, and ${TEMPLATE} is included inside http { }: it holds upstream and server blocks, not events or http.`,
+		hint: /host not found in upstream/.test(tested.output)
+			? `proxy_pass http://\${STRATEGY}; becomes proxy_pass http://${strategy}; and nginx looks for an upstream of exactly that name, else for a host. Name the upstreams round-robin, ip-hash and least-conn, as the STRATEGY values.`
+			: `nginx names the file and the line. Every directive ends with ";", every block is { … }, and ${TEMPLATE} is included inside http { }: it holds upstream and server blocks, not events or http.`,
 		repro: nginxLine(context),
 	});
 }
@@ -135,19 +137,48 @@ Resolves with the pid that answered once the answer is complete (nginx holds
 back a small head until the body comes: postpone_output), so who was busy is
 known only afterwards.
 */
-function slowRequest(context: StepContext, ms: number): {done: Promise<number | undefined>; cancel: () => void} {
+function slowRequest(context: StepContext, ms: number): {done: Promise<number | undefined>; endedAt: () => number; cancel: () => void} {
 	let request: http.ClientRequest | undefined;
+	let ended = Number.POSITIVE_INFINITY;
 	const done = new Promise<number | undefined>(resolve => {
 		request = http.get({host: context.host, port: context.port, path: `/slow?ms=${ms}`, agent: false, timeout: ms + 3000}, response => {
 			const pid = Number(response.headers['x-worker-pid']);
 			response.resume();
-			response.on('end', () => resolve(Number.isInteger(pid) ? pid : undefined));
+			response.on('end', () => {
+				ended = Date.now();
+				resolve(Number.isInteger(pid) ? pid : undefined);
+			});
 			response.on('error', () => resolve(undefined));
 		});
 		request.on('timeout', () => request!.destroy());
 		request.on('error', () => resolve(undefined));
 	});
-	return {done, cancel: () => request?.destroy()};
+	return {done, endedAt: () => ended, cancel: () => request?.destroy()};
+}
+
+/**
+Two slow requests, then quick ones: which backends the slow ones held, and the
+quick answers that came while both still ran (nginx sends a slow answer's
+head only with its body, so who was busy is known at the end).
+*/
+async function leastConnTrial(context: StepContext, slowMs: number): Promise<{busy: Array<number | undefined>; judged: Answer[]; sent: Answer[]}> {
+	const slow = [slowRequest(context, slowMs), slowRequest(context, slowMs)];
+	try {
+		// Handshake: the slow requests count once nginx has them, which shows as quick
+		// requests settling on one backend (bounded: a round robin never settles).
+		context.waitingFor('quick requests while two slow ones are under way');
+		const quick: Answer[] = [];
+		const stopAt = Date.now() + SETTLE_MS;
+		const settled = () => quick.length >= 3 && quick.slice(-3).every(answer => answer.pid !== undefined && answer.pid === quick.at(-1)!.pid);
+		while (!settled() && Date.now() < stopAt) quick.push(await context.http.get('/'));
+		const sent: Answer[] = [];
+		for (let index = 0; index < 6; index++) sent.push(await context.http.get('/'));
+		const busy = await Promise.all(slow.map(request => request.done));
+		const judged = sent.filter(answer => answer.finishedAt < Math.min(...slow.map(request => request.endedAt())));
+		return {busy, judged, sent};
+	} finally {
+		for (const request of slow) request.cancel();
+	}
 }
 
 /** The keep-alive proof: a burst's new connections to the backends, from /proc/net/tcp. */
@@ -472,7 +503,7 @@ export const nginxCheck: LabCheck = {
 		},
 		{
 			id: 'reload',
-			title: 'nginx -s reload to STRATEGY=ip-hash under load: no request fails, the new upstream takes over',
+			title: 'nginx -t and nginx -s reload to STRATEGY=ip-hash under load: the configuration is accepted, no request fails',
 			timeoutMs: 20_000,
 			async run(context) {
 				const client = '127.0.9.1';
@@ -497,18 +528,8 @@ export const nginxCheck: LabCheck = {
 						});
 					}
 					const before = answers.filter(answer => answer.finishedAt < reloadedAt);
-					const after = answers.slice(-40);
-					const afterPids = new Set(after.map(answer => answer.pid));
-					if (new Set(before.map(answer => answer.pid)).size < 2 || afterPids.size !== 1) {
-						context.fail({
-							message: afterPids.size !== 1 ? `After the reload to STRATEGY=ip-hash, one client's requests still went to ${afterPids.size} backends: the reload did not change the upstream in use` : 'Before the reload, one client\'s requests did not spread over the backends (STRATEGY=round-robin)',
-							expected: 'before: spread over the backends (round-robin); after: all on one backend (ip-hash keeps a client on one)',
-							actual: `before the reload: ${byBackend(context, before)}\nlast 40 after it: ${byBackend(context, after)}`,
-							hint: 'proxy_pass must name the upstream through the placeholder: proxy_pass http://${STRATEGY}; the checker fills it in, so a new STRATEGY means a new upstream after the reload.',
-							repro: 'grep -n proxy_pass nginx.conf.template',
-						});
-					}
-					context.note(`${answers.length} requests, none failed; before: ${byBackend(context, before)}; last 40 after: ${byBackend(context, after)}`);
+					const after = answers.filter(answer => answer.startedAt > reloadedAt);
+					context.note(`${answers.length} requests from ${client}, none failed; before the reload: ${byBackend(context, before)}; after: ${byBackend(context, after)}`);
 				} finally {
 					await load.stop();
 				}
@@ -541,7 +562,7 @@ export const nginxCheck: LabCheck = {
 							.slice(0, 3)
 							.map(({address, answers}) => `${address} -> ${answers.map(answer => backendName(context, answer.pid)).join(', ')}`)
 							.join('\n'),
-						hint: 'Use ip_hash; in the upstream named ip-hash (before keepalive). ip_hash uses only the first three octets of an IPv4 address, so 127.0.0.5 and 127.0.0.6 land on the same backend: that is by design. Hashing anything that changes per connection ($remote_port, $request_id) is not sticky at all.',
+						hint: 'proxy_pass http://${STRATEGY}; so that STRATEGY=ip-hash uses the upstream named ip-hash, and ip_hash; in that upstream (before keepalive). ip_hash uses only the first three octets of an IPv4 address, so 127.0.0.5 and 127.0.0.6 land on the same backend: that is by design. Hashing anything that changes per connection ($remote_port, $request_id) is not sticky at all.',
 						repro: `for i in 1 2 3; do curl -s -o /dev/null -D - --interface ${HASH_CLIENTS[0]} 'http://${context.host}:${context.port}/' | grep -i x-worker-pid; done`,
 					});
 				}
@@ -565,31 +586,28 @@ export const nginxCheck: LabCheck = {
 			async run(context) {
 				await switchStrategy(context, 'least-conn');
 				const backends = backendsOf(context);
-				const slow = [slowRequest(context, SLOW_MS), slowRequest(context, SLOW_MS)];
-				const quick: Answer[] = [];
-				try {
-					// Handshake: the slow requests count once nginx has them, which we see when quick
-					// requests settle on one backend (bounded: a round robin never settles).
-					context.waitingFor('quick requests while two slow ones are under way');
-					const stopAt = Date.now() + SETTLE_MS;
-					const settled = () => quick.length >= 3 && quick.slice(-3).every(answer => answer.pid !== undefined && answer.pid === quick.at(-1)!.pid);
-					while (!settled() && Date.now() < stopAt) quick.push(await context.http.get('/'));
-					const judged: Answer[] = [];
-					for (let index = 0; index < 6; index++) judged.push(await context.http.get('/'));
-					const busy = await Promise.all(slow.map(request => request.done));
+				// On a machine too busy to answer 3 quick requests while the slow ones run, try again with longer slow ones.
+				for (const slowMs of [SLOW_MS, SLOW_MS * 3]) {
+					const trial = await leastConnTrial(context, slowMs);
+					if (trial.judged.length < 3 && slowMs === SLOW_MS) continue;
+					const {busy, judged, sent} = trial;
 					const idle = [...backends.values()].filter(pid => !busy.includes(pid));
 					const wrong = judged.filter(answer => answer.status !== 200 || !idle.includes(answer.pid ?? -1));
-					if (busy.some(pid => pid === undefined) || busy[0] === busy[1] || wrong.length > 0 || new Set(judged.map(answer => answer.pid)).size !== 1) {
+					if (judged.length < 3 || busy.some(pid => pid === undefined) || busy[0] === busy[1] || wrong.length > 0 || new Set(judged.map(answer => answer.pid)).size !== 1) {
 						context.fail({
-							message: busy[0] === busy[1] && busy[0] !== undefined ? 'With STRATEGY=least-conn, the second slow request went to the backend already busy with the first' : `With STRATEGY=least-conn, ${wrong.length} of 6 quick requests went to a backend that was busy with a slow one`,
-							expected: `two slow requests (${SLOW_MS} ms) on two different backends, and meanwhile every quick request on the third (${idle.map(pid => backendName(context, pid)).join(', ') || '?'})`,
-							actual: `slow: ${busy.map(pid => backendName(context, pid)).join(', ')}\nquick, meanwhile: ${judged.map(answer => (answer.status === 200 ? backendName(context, answer.pid) : answer.error ?? `status ${answer.status}`)).join(', ')}`,
+							message:
+								judged.length < 3
+									? `Only ${judged.length} of 6 quick requests were answered while two slow requests (${slowMs} ms) ran: this machine is too busy to judge least_conn`
+									: busy[0] === busy[1] && busy[0] !== undefined
+										? 'With STRATEGY=least-conn, the second slow request went to the backend already busy with the first'
+										: `With STRATEGY=least-conn, ${wrong.length} of ${judged.length} quick requests went to a backend that was busy with a slow one`,
+							expected: `two slow requests (${slowMs} ms) on two different backends, and meanwhile every quick request on the third (${idle.map(pid => backendName(context, pid)).join(', ') || '?'})`,
+							actual: `slow: ${busy.map(pid => backendName(context, pid)).join(', ')}\nquick, while both ran: ${judged.map(answer => (answer.status === 200 ? backendName(context, answer.pid) : answer.error ?? `status ${answer.status}`)).join(', ') || 'none'} (times: ${sent.map(answer => answer.ms).join(', ')} ms)`,
 							hint: 'least_conn; in the upstream named least-conn (before keepalive): nginx then counts each backend\'s requests in progress and picks the one with the fewest. Without it, the default round robin sends every third request to each backend, busy or not.',
 							repro: `curl -s 'http://${context.host}:${context.port}/slow?ms=5000' & curl -s 'http://${context.host}:${context.port}/slow?ms=5000' & sleep 0.5; for i in 1 2 3; do ${context.curl('/')} | grep -i x-worker-pid; done`,
 						});
 					}
-				} finally {
-					for (const request of slow) request.cancel();
+					break;
 				}
 				context.note(await requireUpstreamKeepalive(context, 'least-conn'));
 			},
@@ -613,6 +631,7 @@ export const nginxCheck: LabCheck = {
 				let answers: Answer[];
 				let attempts = 0;
 				let readmittedMs: number | undefined;
+				let trapDelayMs = 0;
 				try {
 					context.waitingFor('30 answers before the kill');
 					await load.waitForAnswers(30);
@@ -620,7 +639,9 @@ export const nginxCheck: LabCheck = {
 					const killedAt = Date.now();
 					context.waitingFor(`the address ${victimAddress}:${context.port} to be free after SIGKILL of pid ${victim}`);
 					trapped = await bindWhenFree(() => trap(victimAddress, context.port), 3000);
-					await new Promise(resolve => setTimeout(resolve, Math.max(0, TRAP_MS - (Date.now() - killedAt))));
+					trapDelayMs = Date.now() - killedAt;
+					// A fixed window from the moment the trap listens (not a sleep in place of a handshake: the window is the measurement).
+					await new Promise(resolve => setTimeout(resolve, TRAP_MS));
 					attempts = trapped.attempts();
 					await trapped.close();
 					trapped = undefined;
@@ -660,7 +681,7 @@ export const nginxCheck: LabCheck = {
 						repro: 'grep -n "server 127" nginx.conf.template',
 					});
 				}
-				context.note(`${answers.length} requests, none failed; ${attempts} attempts on the dead backend in ${TRAP_MS} ms; used again ${readmittedMs} ms after it answered`);
+				context.note(`${answers.length} requests, none failed; ${attempts} attempts on the dead backend in ${TRAP_MS} ms (from ${trapDelayMs} ms after the kill); used again ${readmittedMs} ms after it answered`);
 			},
 		},
 		sigtermStep({
