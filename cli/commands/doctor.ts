@@ -1,7 +1,7 @@
-import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import net from 'node:net';
 import type {Command} from '../command.js';
+import {findNginx, nginxInstallLines, nginxVersion} from '../harness/nginx.js';
 import {pickFreePort} from '../harness/ports.js';
 import {tsxLoaderUrl} from '../paths.js';
 import {resolveTarget} from './context.js';
@@ -62,14 +62,15 @@ function tsxFinding(): Finding {
 }
 
 function nginxFinding(): Finding {
-	try {
-		const banner = execFileSync('nginx', ['-v'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000});
-		return {verdict: 'ok', what: 'nginx', detail: banner.trim() || 'installed'};
-	} catch (error) {
-		const stderr = (error as {stderr?: string}).stderr ?? '';
-		if (/nginx version/.test(stderr)) return {verdict: 'ok', what: 'nginx', detail: stderr.trim()};
-		return {verdict: 'warn', what: 'nginx', detail: 'not found on PATH (only the nginx lab needs it)', fix: 'Debian/Ubuntu: sudo apt-get install nginx   macOS: brew install nginx'};
-	}
+	const binary = findNginx();
+	const version = binary ? nginxVersion(binary) : undefined;
+	if (binary && version) return {verdict: 'ok', what: 'nginx', detail: `${version.text.replace(/^nginx version: /, '')} at ${binary} (for lab 10-nginx)`};
+	return {
+		verdict: 'warn',
+		what: 'nginx',
+		detail: binary ? `${binary} does not run (nginx -v printed no version); only lab 10-nginx needs it` : 'not found on PATH nor in /usr/sbin (only lab 10-nginx needs it)',
+		fix: nginxInstallLines.join(`\n${' '.repeat(21)}`),
+	};
 }
 
 export const doctorCommand: Command = {
