@@ -20,11 +20,11 @@ type Strategy = (typeof STRATEGIES)[number];
 /** How long the backends may take to listen (tsx compiles each; seconds on a busy machine). */
 const BACKENDS_READY_MS = 15_000;
 /** A burst of this many requests may open at most MAX_UPSTREAM connections to the backends. */
-const KEEPALIVE_REQUESTS = 240;
+const KEEPALIVE_REQUESTS = 120;
 const KEEPALIVE_CONCURRENCY = 6;
 const MAX_UPSTREAM = 40;
 /** Failover: how long the dead backend's address stays a trap that counts nginx's attempts. */
-const TRAP_MS = 1500;
+const TRAP_MS = 1200;
 /** At most this many attempts on the trap: one per fail_timeout (1 s) and some slack. */
 const MAX_TRAP_ATTEMPTS = 5;
 /** Once something answers at the dead backend's address again, nginx must use it within this long. */
@@ -32,7 +32,7 @@ const READMIT_MS = 3500;
 /** The failover and reload loads: lanes of fresh connections, bounded in count and time. */
 const LOAD_LANES = 4;
 /** least-conn: how long the slow requests keep two backends busy, and how long quick ones may take to settle. */
-const SLOW_MS = 2500;
+const SLOW_MS = 1500;
 const SETTLE_MS = 1000;
 
 type NginxState = {run: NginxRun; nginx: LabProcess; master: number};
@@ -509,13 +509,13 @@ export const nginxCheck: LabCheck = {
 				const client = '127.0.9.1';
 				const load = new LoadLoop({client: context.http, lanes: LOAD_LANES, path: () => '/', localAddress: client, maxMs: 10_000, maxRequests: 3000});
 				try {
-					context.waitingFor('40 answers before the reload');
-					await load.waitForAnswers(40);
+					context.waitingFor('20 answers before the reload');
+					await load.waitForAnswers(20);
 					await switchStrategy(context, 'ip-hash');
 					const reloadedAt = Date.now();
 					const seen = load.answers.length;
-					context.waitingFor('80 answers after the reload');
-					await load.waitForAnswers(seen + 80);
+					context.waitingFor('40 answers after the reload');
+					await load.waitForAnswers(seen + 40);
 					const answers = await load.stop();
 					const failed = answers.filter(answer => answer.status !== 200);
 					if (failed.length > 0) {
