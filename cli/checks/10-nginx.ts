@@ -5,10 +5,10 @@ import path from 'node:path';
 import {LoadLoop} from '../harness/load-loop.js';
 import type {LabProcess} from '../harness/lab-process.js';
 import {errorLogTail, findNginx, nginxInstallLines, nginxMaster, nginxVersion, nginxWorkers, prepareNginxRun, reloadNginx, removeNginxRun, renderTemplate, startNginx, testNginxConfig, type NginxRun} from '../harness/nginx.js';
-import {groupMembers, socketInodes, tcpRows} from '../harness/procfs.js';
+import {groupMembers, socketInodes} from '../harness/procfs.js';
 import {waitForListening} from '../harness/readiness.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
-import {newConnections, upstreamConnections} from '../harness/upstream-connections.js';
+import {newConnections, rowsTouching, upstreamConnections} from '../harness/upstream-connections.js';
 import {describeFailures, list, pollUntil, sigtermStep} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 
@@ -31,9 +31,13 @@ const MAX_TRAP_ATTEMPTS = 5;
 const READMIT_MS = 3500;
 /** The failover and reload loads: lanes of fresh connections, bounded in count and time. */
 const LOAD_LANES = 4;
+/** Per-request bound on the judged traffic: generous, so that a loaded machine is slow, not wrong. */
+const REQUEST_MS = 10_000;
 /** least-conn: how long the slow requests keep two backends busy, and how long quick ones may take to settle. */
-const SLOW_MS = 1500;
-const SETTLE_MS = 1000;
+const SLOW_TRIES = [1500, 5000, 10_000] as const;
+/** Quick requests sent while the slow ones run, at most, and how many of the last ones must reach the idle backend. */
+const QUICK_MAX = 10;
+const JUDGED = 4;
 
 type NginxState = {run: NginxRun; nginx: LabProcess; master: number};
 
@@ -62,7 +66,8 @@ function inLearnerTerms(context: StepContext, run: NginxRun, text: string): stri
 }
 
 function nginxLine(context: StepContext): string {
-	return `cd ${context.dir} && sed -e 's/\${HOST}/127.0.0.1/g; s/\${PORT}/${context.port}/g; s/\${STRATEGY}/round-robin/g' ${TEMPLATE} > /tmp/lab.conf && printf 'daemon off; pid /tmp/ncl.pid; error_log stderr; events {} http { access_log off; include /tmp/lab.conf; }' > /tmp/ncl.conf && nginx -p /tmp/ -c /tmp/ncl.conf -t`;
+	const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(kind => `${kind}_temp_path /tmp/ncl-try/${kind};`).join(' ');
+	return `mkdir -p /tmp/ncl-try && sed -e 's/\${HOST}/127.0.0.1/g; s/\${PORT}/${context.port}/g; s/\${STRATEGY}/round-robin/g' ${path.join(context.dir, TEMPLATE)} > /tmp/ncl-try/lab.conf && echo 'daemon off; pid /tmp/ncl-try/nginx.pid; error_log stderr; events {} http { access_log off; ${temps} include /tmp/ncl-try/lab.conf; }' > /tmp/ncl-try/nginx.conf && nginx -p /tmp/ncl-try/ -c /tmp/ncl-try/nginx.conf -t`;
 }
 
 /** Render the learner's template for one STRATEGY into the run folder. */
@@ -164,16 +169,13 @@ head only with its body, so who was busy is known at the end).
 async function leastConnTrial(context: StepContext, slowMs: number): Promise<{busy: Array<number | undefined>; judged: Answer[]; sent: Answer[]}> {
 	const slow = [slowRequest(context, slowMs), slowRequest(context, slowMs)];
 	try {
-		// Handshake: the slow requests count once nginx has them, which shows as quick
-		// requests settling on one backend (bounded: a round robin never settles).
+		// Quick requests one after another while the slow ones run (at most QUICK_MAX of them).
 		context.waitingFor('quick requests while two slow ones are under way');
-		const quick: Answer[] = [];
-		const stopAt = Date.now() + SETTLE_MS;
-		const settled = () => quick.length >= 3 && quick.slice(-3).every(answer => answer.pid !== undefined && answer.pid === quick.at(-1)!.pid);
-		while (!settled() && Date.now() < stopAt) quick.push(await context.http.get('/'));
 		const sent: Answer[] = [];
-		for (let index = 0; index < 6; index++) sent.push(await context.http.get('/'));
+		const running = () => slow.every(request => request.endedAt() === Number.POSITIVE_INFINITY);
+		while (sent.length < QUICK_MAX && running()) sent.push(await context.http.get('/', {timeoutMs: REQUEST_MS}));
 		const busy = await Promise.all(slow.map(request => request.done));
+		// What counts: answers that came while both slow requests still ran.
 		const judged = sent.filter(answer => answer.finishedAt < Math.min(...slow.map(request => request.endedAt())));
 		return {busy, judged, sent};
 	} finally {
@@ -190,6 +192,7 @@ async function requireUpstreamKeepalive(context: StepContext, strategy: Strategy
 		count: KEEPALIVE_REQUESTS,
 		concurrency: KEEPALIVE_CONCURRENCY,
 		path: () => '/',
+		timeoutMs: REQUEST_MS,
 	});
 	const failed = answers.filter(answer => answer.status !== 200);
 	if (failed.length > 0) {
@@ -208,7 +211,7 @@ async function requireUpstreamKeepalive(context: StepContext, strategy: Strategy
 			expected: `at most ${MAX_UPSTREAM} new upstream connections for ${answers.length} requests, ${KEEPALIVE_CONCURRENCY} at a time (nginx reuses idle ones)`,
 			actual: `${opened.total} new connections to the backends (${perBackend}), counted in /proc/net/tcp`,
 			hint: `In the upstream named ${strategy}: keepalive 8; (after ip_hash or least_conn, never before). In the location: proxy_http_version 1.1; (nginx speaks HTTP/1.0 to backends by default, and 1.0 closes after each answer) and proxy_set_header Connection ""; (otherwise nginx sends "Connection: close", or whatever the client sent).`,
-			repro: `for i in $(seq 50); do curl -s -o /dev/null 'http://${context.host}:${context.port}/'; done; ss -tn state all '( dport = :${context.port} )' | grep -c 127.0.0.[234]`,
+			repro: `for i in $(seq 50); do curl -s -o /dev/null 'http://${context.host}:${context.port}/'; done; ss -tan | grep -cE '127\\.0\\.0\\.[234]:${context.port}'`,
 		});
 	}
 	return `${answers.length} requests, ${opened.total} upstream connections (${perBackend})`;
@@ -219,8 +222,8 @@ function treeListening(context: StepContext): Map<string, number[]> {
 	const members = groupMembers(context.process.pgid).map(proc => proc.pid).filter(pid => pid !== context.process.pgid);
 	const inodesOf = new Map(members.map(pid => [pid, socketInodes(pid)]));
 	const found = new Map<string, number[]>();
-	for (const row of tcpRows()) {
-		if (row.state !== 'LISTEN' || row.inode === 0) continue;
+	for (const row of rowsTouching(context.port)) {
+		if (row.state !== 'LISTEN' || row.inode === 0 || row.localPort !== context.port) continue;
 		const holders = members.filter(pid => inodesOf.get(pid)?.has(row.inode));
 		if (holders.length === 0) continue;
 		const key = `${row.localAddress.includes(':') ? `[${row.localAddress}]` : row.localAddress}:${row.localPort}`;
@@ -297,6 +300,17 @@ async function bindWhenFree<T>(open: () => Promise<T>, maxMs: number): Promise<T
 	}
 }
 
+/** Bounded polling at a given pace (a full process and socket scan is not free on a busy machine). */
+async function pollEvery<T>(everyMs: number, probe: () => T | undefined, deadlineMs: number, context: StepContext): Promise<T | undefined> {
+	const stopAt = Date.now() + deadlineMs;
+	for (;;) {
+		const value = probe();
+		if (value !== undefined) return value;
+		if (Date.now() >= stopAt || context.signal.aborted) return undefined;
+		await new Promise(resolve => setTimeout(resolve, everyMs));
+	}
+}
+
 /** One emulated client per /24: nginx's ip_hash keys on the first three octets of an IPv4 address. */
 const HASH_CLIENTS = Array.from({length: 12}, (_, index) => `127.0.${index + 20}.1`);
 const PER_CLIENT = 3;
@@ -337,7 +351,7 @@ export const nginxCheck: LabCheck = {
 				void context.process.exited.then(() => (exited = true));
 				let listening = new Map<string, number[]>();
 				const wild = () => [...listening.keys()].filter(key => /^(0\.0\.0\.0|\[::\]):/.test(key));
-				await pollUntil(() => {
+				await pollEvery(100, () => {
 					listening = treeListening(context);
 					if (exited || wild().length > 0) return true;
 					return BACKENDS.every(address => listening.has(`${address}:${port}`)) ? true : undefined;
@@ -382,7 +396,7 @@ export const nginxCheck: LabCheck = {
 		{
 			id: 'config-valid',
 			title: `${TEMPLATE} passes nginx -t`,
-			timeoutMs: 15_000,
+			timeoutMs: 20_000,
 			async run(context) {
 				const {binary, version} = context.memo.get('nginx-binary') as {binary: string; version: NonNullable<ReturnType<typeof nginxVersion>>};
 				const run = prepareNginxRun(binary, version);
@@ -395,17 +409,17 @@ export const nginxCheck: LabCheck = {
 		{
 			id: 'nginx-listens',
 			title: 'nginx starts with your configuration and listens on 127.0.0.1:PORT only',
-			timeoutMs: 15_000,
+			timeoutMs: 30_000,
 			async run(context) {
 				const run = context.memo.get('nginx-run') as NginxRun;
 				const nginx = startNginx(run, context.labDir);
 				context.atEnd(() => nginx.stop());
 				context.waitingFor(`nginx to listen on ${context.host}:${context.port}`);
-				const ready = await waitForListening(nginx, context.host, context.port, 10_000);
+				const ready = await waitForListening(nginx, context.host, context.port, 20_000);
 				const log = () => errorLogTail(run, 5).map(line => inLearnerTerms(context, run, line)).join('\n') || nginx.output(5).join('\n') || 'nothing in the error log';
 				if (!ready.ready) {
 					context.fail({
-						message: ready.reason === 'exited' ? `nginx exited at start: ${log().split('\n').find(line => /\[emerg\]/.test(line))?.replace(/^.*\[emerg\] \d+#\d+: /, '') ?? 'see its error log below'}` : `nginx did not listen on ${context.host}:${context.port} within 10 s`,
+						message: ready.reason === 'exited' ? `nginx exited at start: ${log().split('\n').find(line => /\[emerg\]/.test(line))?.replace(/^.*\[emerg\] \d+#\d+: /, '') ?? 'see its error log below'}` : `nginx did not listen on ${context.host}:${context.port} within 20 s`,
 						expected: `nginx listening on ${context.host}:${context.port}, from listen \${HOST}:\${PORT}; in your server block`,
 						actual: log(),
 						hint: 'listen ${HOST}:${PORT}; binds nginx to 127.0.0.1 only. A bare listen ${PORT}; means every address, which clashes with your backends on 127.0.0.2-4 (same port) and would expose the proxy to every network.',
@@ -416,7 +430,7 @@ export const nginxCheck: LabCheck = {
 				if (master === undefined) throw new Error('nginx listens, but its master process was not found under the launcher');
 				const pids = groupMembers(nginx.pgid).map(proc => proc.pid);
 				const inodes = new Set(pids.flatMap(pid => [...socketInodes(pid)]));
-				const elsewhere = tcpRows().filter(row => row.state === 'LISTEN' && inodes.has(row.inode) && row.localAddress !== context.host);
+				const elsewhere = rowsTouching(context.port).filter(row => row.state === 'LISTEN' && inodes.has(row.inode) && row.localAddress !== context.host);
 				if (elsewhere.length > 0) {
 					context.fail({
 						message: `nginx also listens on ${elsewhere.map(row => `${row.localAddress}:${row.localPort}`).join(', ')}: only ${context.host}:${context.port} is allowed`,
@@ -432,11 +446,11 @@ export const nginxCheck: LabCheck = {
 		{
 			id: 'round-robin',
 			title: 'STRATEGY=round-robin: 30 fresh connections spread 10 ± 1 per backend',
-			timeoutMs: 15_000,
+			timeoutMs: 45_000,
 			async run(context) {
 				const backends = backendsOf(context);
 				context.waitingFor('30 requests through nginx');
-				const answers = await context.http.burst({count: 30, concurrency: 3, path: () => '/'});
+				const answers = await context.http.burst({count: 30, concurrency: 3, path: () => '/', timeoutMs: REQUEST_MS});
 				const failed = answers.filter(answer => answer.status !== 200);
 				if (failed.length > 0) {
 					context.fail({
@@ -465,7 +479,7 @@ export const nginxCheck: LabCheck = {
 		{
 			id: 'forwarded-headers',
 			title: 'X-Real-IP and X-Forwarded-For reach the backend with the client\'s address',
-			timeoutMs: 10_000,
+			timeoutMs: 20_000,
 			async run(context) {
 				const client = '127.0.6.1';
 				const earlier = '203.0.113.7';
@@ -496,7 +510,7 @@ export const nginxCheck: LabCheck = {
 		{
 			id: 'upstream-keepalive',
 			title: `STRATEGY=round-robin: ${KEEPALIVE_REQUESTS} requests open at most ${MAX_UPSTREAM} upstream connections (counted in /proc)`,
-			timeoutMs: 20_000,
+			timeoutMs: 60_000,
 			async run(context) {
 				context.note(await requireUpstreamKeepalive(context, 'round-robin'));
 			},
@@ -504,10 +518,10 @@ export const nginxCheck: LabCheck = {
 		{
 			id: 'reload',
 			title: 'nginx -t and nginx -s reload to STRATEGY=ip-hash under load: the configuration is accepted, no request fails',
-			timeoutMs: 20_000,
+			timeoutMs: 60_000,
 			async run(context) {
 				const client = '127.0.9.1';
-				const load = new LoadLoop({client: context.http, lanes: LOAD_LANES, path: () => '/', localAddress: client, maxMs: 10_000, maxRequests: 3000});
+				const load = new LoadLoop({client: context.http, lanes: LOAD_LANES, path: () => '/', localAddress: client, timeoutMs: REQUEST_MS, maxMs: 30_000, maxRequests: 3000});
 				try {
 					context.waitingFor('20 answers before the reload');
 					await load.waitForAnswers(20);
@@ -538,17 +552,18 @@ export const nginxCheck: LabCheck = {
 		{
 			id: 'ip-hash',
 			title: 'STRATEGY=ip-hash: each client (one per /24) stays on one backend, clients spread, upstream keep-alive',
-			timeoutMs: 25_000,
+			timeoutMs: 90_000,
 			async run(context) {
 				// Already ip-hash since the reload step.
 				context.waitingFor(`${PER_CLIENT} requests from each of ${HASH_CLIENTS.length} client addresses`);
-				const byClient = await Promise.all(
-					HASH_CLIENTS.map(async address => {
-						const answers: Answer[] = [];
-						for (let index = 0; index < PER_CLIENT; index++) answers.push(await context.http.get('/', {localAddress: address}));
-						return {address, answers};
-					}),
-				);
+				// One client after another: with all clients at once, a round robin could hand each
+				// client the same backend every round (12 clients, 3 backends) and pass for sticky.
+				const byClient: Array<{address: string; answers: Answer[]}> = [];
+				for (const address of HASH_CLIENTS) {
+					const answers: Answer[] = [];
+					for (let index = 0; index < PER_CLIENT; index++) answers.push(await context.http.get('/', {localAddress: address, timeoutMs: REQUEST_MS}));
+					byClient.push({address, answers});
+				}
 				const failed = byClient.flatMap(({answers}) => answers).filter(answer => answer.status !== 200);
 				if (failed.length > 0) {
 					context.fail({message: `With STRATEGY=ip-hash, ${failed.length} requests failed`, expected: 'every request answered 200', actual: describeFailures(failed), repro: context.curl('/')});
@@ -582,27 +597,29 @@ export const nginxCheck: LabCheck = {
 		{
 			id: 'least-conn',
 			title: 'STRATEGY=least-conn: with two backends busy, new requests go to the idle one; upstream keep-alive',
-			timeoutMs: 25_000,
+			timeoutMs: 90_000,
 			async run(context) {
 				await switchStrategy(context, 'least-conn');
 				const backends = backendsOf(context);
-				// On a machine too busy to answer 3 quick requests while the slow ones run, try again with longer slow ones.
-				for (const slowMs of [SLOW_MS, SLOW_MS * 3]) {
-					const trial = await leastConnTrial(context, slowMs);
-					if (trial.judged.length < 3 && slowMs === SLOW_MS) continue;
-					const {busy, judged, sent} = trial;
+				// The first quick requests may reach nginx before the slow ones do, so the last
+				// JUDGED of those answered while both ran decide. On a machine too busy to answer
+				// that many in time, try again with longer slow requests.
+				for (const slowMs of SLOW_TRIES) {
+					const {busy, judged, sent} = await leastConnTrial(context, slowMs);
+					if (judged.length < JUDGED && slowMs !== SLOW_TRIES.at(-1)) continue;
+					const last = judged.slice(-JUDGED);
 					const idle = [...backends.values()].filter(pid => !busy.includes(pid));
-					const wrong = judged.filter(answer => answer.status !== 200 || !idle.includes(answer.pid ?? -1));
-					if (judged.length < 3 || busy.some(pid => pid === undefined) || busy[0] === busy[1] || wrong.length > 0 || new Set(judged.map(answer => answer.pid)).size !== 1) {
+					const wrong = last.filter(answer => answer.status !== 200 || !idle.includes(answer.pid ?? -1));
+					if (last.length < JUDGED || busy.some(pid => pid === undefined) || busy[0] === busy[1] || wrong.length > 0) {
 						context.fail({
 							message:
-								judged.length < 3
-									? `Only ${judged.length} of 6 quick requests were answered while two slow requests (${slowMs} ms) ran: this machine is too busy to judge least_conn`
+								last.length < JUDGED
+									? `Only ${last.length} quick requests were answered while two slow requests (${slowMs} ms) ran: this machine is too busy to judge least_conn`
 									: busy[0] === busy[1] && busy[0] !== undefined
 										? 'With STRATEGY=least-conn, the second slow request went to the backend already busy with the first'
-										: `With STRATEGY=least-conn, ${wrong.length} of ${judged.length} quick requests went to a backend that was busy with a slow one`,
-							expected: `two slow requests (${slowMs} ms) on two different backends, and meanwhile every quick request on the third (${idle.map(pid => backendName(context, pid)).join(', ') || '?'})`,
-							actual: `slow: ${busy.map(pid => backendName(context, pid)).join(', ')}\nquick, while both ran: ${judged.map(answer => (answer.status === 200 ? backendName(context, answer.pid) : answer.error ?? `status ${answer.status}`)).join(', ') || 'none'} (times: ${sent.map(answer => answer.ms).join(', ')} ms)`,
+										: `With STRATEGY=least-conn, ${wrong.length} of the last ${last.length} quick requests went to a backend that was busy with a slow one`,
+							expected: `two slow requests (${slowMs} ms) on two different backends, and meanwhile the quick requests on the third (${idle.map(pid => backendName(context, pid)).join(', ') || '?'})`,
+							actual: `slow: ${busy.map(pid => backendName(context, pid)).join(', ')}\nquick, while both ran: ${judged.map(answer => (answer.status === 200 ? backendName(context, answer.pid) : answer.error ?? `status ${answer.status}`)).join(', ') || 'none'} (${sent.length} sent, ${sent.map(answer => answer.ms).join(', ')} ms)`,
 							hint: 'least_conn; in the upstream named least-conn (before keepalive): nginx then counts each backend\'s requests in progress and picks the one with the fewest. Without it, the default round robin sends every third request to each backend, busy or not.',
 							repro: `curl -s 'http://${context.host}:${context.port}/slow?ms=5000' & curl -s 'http://${context.host}:${context.port}/slow?ms=5000' & sleep 0.5; for i in 1 2 3; do ${context.curl('/')} | grep -i x-worker-pid; done`,
 						});
@@ -615,13 +632,13 @@ export const nginxCheck: LabCheck = {
 		{
 			id: 'failover',
 			title: 'A backend killed under load (STRATEGY=round-robin): no request fails, nginx skips it, then uses it again once it answers',
-			timeoutMs: 25_000,
+			timeoutMs: 60_000,
 			async run(context) {
 				await switchStrategy(context, 'round-robin');
 				const backends = backendsOf(context);
 				const victimAddress = '127.0.0.3';
 				const victim = backends.get(victimAddress)!;
-				const load = new LoadLoop({client: context.http, lanes: LOAD_LANES, path: () => '/', maxMs: 15_000, maxRequests: 20_000});
+				const load = new LoadLoop({client: context.http, lanes: LOAD_LANES, path: () => '/', timeoutMs: REQUEST_MS, maxMs: 30_000, maxRequests: 20_000});
 				let trapped: Awaited<ReturnType<typeof trap>> | undefined;
 				let back: Awaited<ReturnType<typeof standIn>> | undefined;
 				context.atEnd(async () => {

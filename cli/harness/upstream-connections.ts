@@ -8,7 +8,7 @@ import {readFileSync} from 'node:fs';
 import {parseTcpTable, type TcpRow} from './procfs.js';
 
 /** Rows whose local or remote port is `port` (a cheap text filter first: the table may hold thousands of rows). */
-function rowsTouching(port: number): TcpRow[] {
+export function rowsTouching(port: number): TcpRow[] {
 	const needle = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
 	const read = (file: string) => {
 		try {
