@@ -25,8 +25,13 @@ const KEEPALIVE_CONCURRENCY = 6;
 const MAX_UPSTREAM = 40;
 /** Failover: how long the dead backend's address stays a trap that counts nginx's attempts. */
 const TRAP_MS = 1200;
-/** At most this many attempts on the trap: one per fail_timeout (1 s) and some slack. */
-const MAX_TRAP_ATTEMPTS = 5;
+/**
+At most this many attempts on the trap: when a failure is counted, each load lane
+may have one attempt under way, at the start and at the probe after fail_timeout
+(1 s), with some slack. A backend never skipped gets a third of the traffic (all
+of it under ip_hash): a hundred and more.
+*/
+const MAX_TRAP_ATTEMPTS = 12;
 /** Once something answers at the dead backend's address again, nginx must use it within this long. */
 const READMIT_MS = 3500;
 /** The failover and reload loads: lanes of fresh connections, bounded in count and time. */
@@ -298,6 +303,88 @@ async function bindWhenFree<T>(open: () => Promise<T>, maxMs: number): Promise<T
 			await new Promise(resolve => setTimeout(resolve, 10));
 		}
 	}
+}
+
+/**
+Kill one backend under a steady load with STRATEGY=strategy (from `client`, when
+given: one whose ip_hash picks the victim): no request may fail; a trap of the
+checker's on the dead address counts nginx's attempts (it must skip the dead
+backend); then a stand-in answers there and nginx must come back to it.
+*/
+async function requireFailover(context: StepContext, strategy: Strategy, victimAddress: string, client?: string): Promise<string> {
+	await switchStrategy(context, strategy);
+	const backends = backendsOf(context);
+	// A backend of yours (SIGKILL), or the checker's stand-in that an earlier failover left there (closed).
+	const standIns = (context.memo.get('stand-ins') as Map<string, {close: () => Promise<void>}> | undefined) ?? new Map<string, {close: () => Promise<void>}>();
+	context.memo.set('stand-ins', standIns);
+	const previous = standIns.get(victimAddress);
+	const victim = backends.get(victimAddress)!;
+	const who = previous ? `the checker's stand-in on ${victimAddress}` : `backend ${victimAddress} (pid ${victim})`;
+	const load = new LoadLoop({client: context.http, lanes: LOAD_LANES, path: () => '/', timeoutMs: REQUEST_MS, maxMs: 30_000, maxRequests: 20_000, ...(client ? {localAddress: client} : {})});
+	let trapped: Awaited<ReturnType<typeof trap>> | undefined;
+	let back: Awaited<ReturnType<typeof standIn>> | undefined;
+	context.atEnd(async () => {
+		await trapped?.close();
+		await back?.close();
+	});
+	let answers: Answer[];
+	let attempts = 0;
+	let readmittedMs: number | undefined;
+	let trapDelayMs = 0;
+	try {
+		context.waitingFor('30 answers before the kill');
+		await load.waitForAnswers(30);
+		if (previous) {
+			standIns.delete(victimAddress);
+			await previous.close();
+		} else process.kill(victim, 'SIGKILL');
+		const killedAt = Date.now();
+		context.waitingFor(`the address ${victimAddress}:${context.port} to be free after the end of ${who}`);
+		trapped = await bindWhenFree(() => trap(victimAddress, context.port), 3000);
+		trapDelayMs = Date.now() - killedAt;
+		// A fixed window from the moment the trap listens (not a sleep in place of a handshake: the window is the measurement).
+		await new Promise(resolve => setTimeout(resolve, TRAP_MS));
+		attempts = trapped.attempts();
+		await trapped.close();
+		trapped = undefined;
+		back = await bindWhenFree(() => standIn(victimAddress, context.port), 3000);
+		standIns.set(victimAddress, back);
+		const backAt = Date.now();
+		context.waitingFor(`nginx to send requests to ${victimAddress} again`);
+		const readmitted = await pollUntil(() => (back!.served() > 0 ? true : undefined), READMIT_MS, context);
+		if (readmitted) readmittedMs = Date.now() - backAt;
+	} finally {
+		answers = await load.stop();
+	}
+	const failed = answers.filter(answer => answer.status !== 200);
+	if (failed.length > 0) {
+		context.fail({
+			message: `With STRATEGY=${strategy}, ${failed.length} of ${answers.length} requests failed after ${who} was killed`,
+			expected: 'every request answered 200: nginx retries a failed GET on the next backend',
+			actual: describeFailures(failed),
+			hint: 'proxy_next_upstream error timeout; (the default) lets nginx retry a request that found a dead backend; proxy_next_upstream off; turns that off. nginx retries only requests that are safe to repeat (GET, HEAD, …).',
+			repro: `while true; do curl -s -o /dev/null -w "%{http_code}\\n" 'http://${context.host}:${context.port}/'; done  # and kill -9 one backend`,
+		});
+	}
+	if (attempts > MAX_TRAP_ATTEMPTS) {
+		context.fail({
+			message: `With STRATEGY=${strategy}, nginx kept trying the dead backend ${victimAddress}: ${attempts} connections in ${TRAP_MS} ms`,
+			expected: `at most ${MAX_TRAP_ATTEMPTS}: after a failure, nginx leaves the backend alone for fail_timeout (1 s), then tries it again (each of the ${LOAD_LANES} clients may have one attempt under way at those moments)`,
+			actual: `${attempts} connections reached ${victimAddress}:${context.port} (a listener of the checker's that answers with a reset) while ${LOAD_LANES} clients${client ? ` (from ${client}, whose ip_hash picks ${victimAddress})` : ''} sent requests`,
+			hint: `max_fails=1 fail_timeout=1s on each server line of the upstream named ${strategy}. max_fails=0 turns the accounting off: every turn of the round robin then tries the dead backend first (each such request costs a failed connection and a retry).`,
+			repro: 'grep -n "server 127" nginx.conf.template',
+		});
+	}
+	if (readmittedMs === undefined) {
+		context.fail({
+			message: `With STRATEGY=${strategy}, nginx did not use ${victimAddress} again within ${READMIT_MS / 1000} s after it answered again`,
+			expected: `requests reach ${victimAddress} again about fail_timeout (1 s) after its last failure`,
+			actual: `nothing reached the checker's server on ${victimAddress}:${context.port} in ${READMIT_MS / 1000} s`,
+			hint: `fail_timeout is both how long a failed backend is skipped and the window its failures are counted in. The default is 10 s: set fail_timeout=1s on each server line of the upstream named ${strategy}.`,
+			repro: 'grep -n "server 127" nginx.conf.template',
+		});
+	}
+	return `${answers.length} requests, none failed; ${attempts} attempts on the dead backend ${victimAddress} in ${TRAP_MS} ms (from ${trapDelayMs} ms after the kill); used again ${readmittedMs} ms after it answered`;
 }
 
 /** Bounded polling at a given pace (a full process and socket scan is not free on a busy machine). */
@@ -581,6 +668,7 @@ export const nginxCheck: LabCheck = {
 						repro: `for i in 1 2 3; do curl -s -o /dev/null -D - --interface ${HASH_CLIENTS[0]} 'http://${context.host}:${context.port}/' | grep -i x-worker-pid; done`,
 					});
 				}
+				context.memo.set('hash-clients', new Map(byClient.map(({address, answers}) => [address, answers[0]!.pid])));
 				const spread = new Set(byClient.map(({answers}) => answers[0]!.pid));
 				if (spread.size < 2) {
 					context.fail({
@@ -634,71 +722,35 @@ export const nginxCheck: LabCheck = {
 			title: 'A backend killed under load (STRATEGY=round-robin): no request fails, nginx skips it, then uses it again once it answers',
 			timeoutMs: 60_000,
 			async run(context) {
-				await switchStrategy(context, 'round-robin');
+				context.note(await requireFailover(context, 'round-robin', '127.0.0.3'));
+			},
+		},
+		{
+			id: 'failover-ip-hash',
+			title: 'The same with STRATEGY=ip-hash, from a client whose backend is killed',
+			timeoutMs: 60_000,
+			async run(context) {
+				// A client the ip-hash step saw on a backend still alive (not 127.0.0.3, which the step before killed).
+				const clients = (context.memo.get('hash-clients') as Map<string, number | undefined> | undefined) ?? new Map<string, number | undefined>();
 				const backends = backendsOf(context);
-				const victimAddress = '127.0.0.3';
-				const victim = backends.get(victimAddress)!;
-				const load = new LoadLoop({client: context.http, lanes: LOAD_LANES, path: () => '/', timeoutMs: REQUEST_MS, maxMs: 30_000, maxRequests: 20_000});
-				let trapped: Awaited<ReturnType<typeof trap>> | undefined;
-				let back: Awaited<ReturnType<typeof standIn>> | undefined;
-				context.atEnd(async () => {
-					await trapped?.close();
-					await back?.close();
-				});
-				let answers: Answer[];
-				let attempts = 0;
-				let readmittedMs: number | undefined;
-				let trapDelayMs = 0;
-				try {
-					context.waitingFor('30 answers before the kill');
-					await load.waitForAnswers(30);
-					process.kill(victim, 'SIGKILL');
-					const killedAt = Date.now();
-					context.waitingFor(`the address ${victimAddress}:${context.port} to be free after SIGKILL of pid ${victim}`);
-					trapped = await bindWhenFree(() => trap(victimAddress, context.port), 3000);
-					trapDelayMs = Date.now() - killedAt;
-					// A fixed window from the moment the trap listens (not a sleep in place of a handshake: the window is the measurement).
-					await new Promise(resolve => setTimeout(resolve, TRAP_MS));
-					attempts = trapped.attempts();
-					await trapped.close();
-					trapped = undefined;
-					back = await bindWhenFree(() => standIn(victimAddress, context.port), 3000);
-					const backAt = Date.now();
-					context.waitingFor(`nginx to send requests to ${victimAddress} again`);
-					const readmitted = await pollUntil(() => (back!.served() > 0 ? true : undefined), READMIT_MS, context);
-					if (readmitted) readmittedMs = Date.now() - backAt;
-				} finally {
-					answers = await load.stop();
-				}
-				const failed = answers.filter(answer => answer.status !== 200);
-				if (failed.length > 0) {
+				const alive = [...backends].filter(([address]) => address !== '127.0.0.3');
+				const pick = [...clients].map(([address, pid]) => ({address, victim: alive.find(([, owner]) => owner === pid)?.[0]})).find(({victim}) => victim !== undefined);
+				if (!pick) {
 					context.fail({
-						message: `${failed.length} of ${answers.length} requests failed after backend ${victimAddress} (pid ${victim}) was killed`,
-						expected: 'every request answered 200: nginx retries a failed GET on the next backend',
-						actual: describeFailures(failed),
-						hint: 'proxy_next_upstream error timeout; (the default) lets nginx retry a request that found a dead backend; proxy_next_upstream off; turns that off. nginx retries only requests that are safe to repeat (GET, HEAD, …).',
-						repro: `while true; do curl -s -o /dev/null -w "%{http_code}\\n" 'http://${context.host}:${context.port}/'; done  # and kill -9 one backend`,
+						message: 'No client of the ip-hash step landed on 127.0.0.2 or 127.0.0.4: this step could not judge',
+						expected: 'a client address whose ip_hash picks a backend still alive',
+						actual: [...clients].map(([address, pid]) => `${address} -> ${backendName(context, pid)}`).join(', ') || 'no clients recorded',
 					});
 				}
-				if (attempts > MAX_TRAP_ATTEMPTS) {
-					context.fail({
-						message: `nginx kept trying the dead backend ${victimAddress}: ${attempts} connections in ${TRAP_MS} ms`,
-						expected: `at most ${MAX_TRAP_ATTEMPTS}: after a failure, nginx leaves the backend alone for fail_timeout (1 s), then tries it once`,
-						actual: `${attempts} connections reached ${victimAddress}:${context.port} (a listener of the checker's that answers with a reset) while ${LOAD_LANES} clients sent requests`,
-						hint: 'max_fails=1 fail_timeout=1s on each server line. max_fails=0 turns the accounting off: every turn of the round robin then tries the dead backend first (each such request costs a failed connection and a retry).',
-						repro: 'grep -n "server 127" nginx.conf.template',
-					});
-				}
-				if (readmittedMs === undefined) {
-					context.fail({
-						message: `nginx did not use ${victimAddress} again within ${READMIT_MS / 1000} s after it answered again`,
-						expected: `requests reach ${victimAddress} again about fail_timeout (1 s) after its last failure`,
-						actual: `nothing reached the checker's server on ${victimAddress}:${context.port} in ${READMIT_MS / 1000} s`,
-						hint: 'fail_timeout is both how long a failed backend is skipped and the window its failures are counted in. The default is 10 s: set fail_timeout=1s on each server line.',
-						repro: 'grep -n "server 127" nginx.conf.template',
-					});
-				}
-				context.note(`${answers.length} requests, none failed; ${attempts} attempts on the dead backend in ${TRAP_MS} ms (from ${trapDelayMs} ms after the kill); used again ${readmittedMs} ms after it answered`);
+				context.note(await requireFailover(context, 'ip-hash', pick!.victim!, pick!.address));
+			},
+		},
+		{
+			id: 'failover-least-conn',
+			title: 'The same with STRATEGY=least-conn (the checker\'s stand-in on 127.0.0.3 dies this time: one backend of yours stays for the SIGTERM step)',
+			timeoutMs: 60_000,
+			async run(context) {
+				context.note(await requireFailover(context, 'least-conn', '127.0.0.3'));
 			},
 		},
 		sigtermStep({
