@@ -33,7 +33,7 @@ of it under ip_hash): a hundred and more.
 */
 const MAX_TRAP_ATTEMPTS = 12;
 /** Once something answers at the dead backend's address again, nginx must use it within this long. */
-const READMIT_MS = 3500;
+const READMIT_MS = 6000;
 /** The failover and reload loads: lanes of fresh connections, bounded in count and time. */
 const LOAD_LANES = 4;
 /** Per-request bound on the judged traffic: generous, so that a loaded machine is slow, not wrong. */
