@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs';
 import net from 'node:net';
 import type {Command} from '../command.js';
+import {findNginx, nginxInstallLines, nginxVersion} from '../harness/nginx.js';
 import {pickFreePort} from '../harness/ports.js';
 import {ProgramError, runProgram} from '../harness/run-program.js';
 import {tsxLoaderUrl} from '../paths.js';
@@ -64,15 +65,19 @@ function tsxFinding(): Finding {
 /** How long `nginx -v` may take: it answers at once, unless something is badly wrong. */
 const PROBE_TIMEOUT_MS = 5000;
 
+/** nginx, found where lab 10 looks for it (PATH, then /usr/sbin and the like, or NCL_NGINX), and asked its version. */
 async function nginxFinding(): Promise<Finding> {
+	const fix = nginxInstallLines.join(`\n${' '.repeat(21)}`);
+	const binary = findNginx();
+	if (!binary) return {verdict: 'warn', what: 'nginx', detail: 'not found on PATH nor in /usr/sbin (only lab 10-nginx needs it)', fix};
 	try {
 		// nginx prints its version on stderr.
-		const {stdout, stderr} = await runProgram('nginx', ['-v'], {timeoutMs: PROBE_TIMEOUT_MS});
-		return {verdict: 'ok', what: 'nginx', detail: (stderr || stdout).trim() || 'installed'};
+		const {stdout, stderr} = await runProgram(binary, ['-v'], {timeoutMs: PROBE_TIMEOUT_MS});
+		const banner = (stderr || stdout).trim().replace(/^nginx version: /, '') || 'installed';
+		return {verdict: 'ok', what: 'nginx', detail: `${banner} at ${binary} (for lab 10-nginx)`};
 	} catch (error) {
 		if (!(error instanceof ProgramError)) throw error;
-		if (error.failure === 'not-found') return {verdict: 'warn', what: 'nginx', detail: 'not found on PATH (only the nginx lab needs it)', fix: 'Debian/Ubuntu: sudo apt-get install nginx   macOS: brew install nginx'};
-		return {verdict: 'warn', what: 'nginx', detail: error.message, fix: 'Only the nginx lab needs it: reinstall nginx, or put a working one first on PATH.'};
+		return {verdict: 'warn', what: 'nginx', detail: error.message, fix: 'Only lab 10-nginx needs it: reinstall nginx, or put a working one first on PATH (or in NCL_NGINX).'};
 	}
 }
 

@@ -37,21 +37,22 @@ describe('doctor: nginx -v', () => {
 	it('a working nginx: ok, with its version banner (printed on stderr)', async () => {
 		const bin = fakeNginx('echo "nginx version: nginx/9.9.9" >&2');
 		const result = await runCli(['doctor'], {cwd: tempDir(), env: {PATH: `${bin}:${process.env.PATH}`}});
-		expect(nginxLine(result.stdout)).toMatch(/^ok\s+nginx\s+nginx version: nginx\/9\.9\.9$/);
+		expect(nginxLine(result.stdout)).toBe(`ok    nginx     nginx/9.9.9 at ${bin}/nginx (for lab 10-nginx)`);
 	});
 
 	it('an nginx that exits 3 with a message: one line with the command, the code and its message', async () => {
 		const bin = fakeNginx('echo "nginx: [alert] could not open error log file: Permission denied" >&2\nexit 3');
 		const result = await runCli(['doctor'], {cwd: tempDir(), env: {PATH: `${bin}:${process.env.PATH}`}});
 		expect(result.code).toBe(0); // only the nginx lab needs it: a warning
-		expect(nginxLine(result.stdout)).toBe('warn  nginx     `nginx -v` failed with exit code 3: nginx: [alert] could not open error log file: Permission denied.');
+		expect(nginxLine(result.stdout)).toBe(`warn  nginx     \`${bin}/nginx -v\` failed with exit code 3: nginx: [alert] could not open error log file: Permission denied.`);
 		expect(stackLines(result.stdout + result.stderr)).toEqual([]);
 	});
 
-	it('no nginx on PATH: says so, with how to install it', async () => {
+	it('no nginx anywhere: says so, with how to install it', async () => {
 		const empty = tempDir('ncl-no-nginx-');
-		const result = await runCli(['doctor'], {cwd: tempDir(), env: {PATH: empty}});
-		expect(nginxLine(result.stdout)).toBe('warn  nginx     not found on PATH (only the nginx lab needs it)');
+		// NCL_NGINX names where to look instead of PATH and /usr/sbin: nowhere, here.
+		const result = await runCli(['doctor'], {cwd: tempDir(), env: {PATH: empty, NCL_NGINX: path.join(empty, 'nginx')}});
+		expect(nginxLine(result.stdout)).toBe('warn  nginx     not found on PATH nor in /usr/sbin (only lab 10-nginx needs it)');
 		expect(result.stdout).toContain('fix: Debian/Ubuntu: sudo apt-get install nginx');
 	});
 
@@ -60,7 +61,7 @@ describe('doctor: nginx -v', () => {
 		const started = Date.now();
 		const result = await runCli(['doctor'], {cwd: tempDir(), env: {PATH: `${bin}:${process.env.PATH}`}});
 		expect(Date.now() - started).toBeGreaterThanOrEqual(5000);
-		expect(nginxLine(result.stdout)).toBe('warn  nginx     `nginx -v` did not finish within 5 s and was stopped.');
+		expect(nginxLine(result.stdout)).toBe(`warn  nginx     \`${bin}/nginx -v\` did not finish within 5 s and was stopped.`);
 		expect(stackLines(result.stdout + result.stderr)).toEqual([]);
 	}, 30_000);
 
