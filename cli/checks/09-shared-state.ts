@@ -324,7 +324,8 @@ const crossTalkStep: Step = {
 	async run(context) {
 		const keys = Array.from({length: 10}, () => fresh('same'));
 		const values = new Map(keys.map(key => [key, `${key}:${randomBytes(8).toString('hex')}`]));
-		const counters = new Map(Array.from({length: 5}, (_, index) => [fresh('same'), 11 * (index + 1)]));
+		// Counters named like the first five keys: a worker that keys its waiting requests by name mixes them up.
+		const counters = new Map(keys.slice(0, 5).map((key, index) => [key, 11 * (index + 1)]));
 		context.waitingFor('10 PUT /kv/same-… and 5 counters set to 11, 22, 33, 44, 55');
 		const setUp = [
 			...[...values].map(([key, value]) => context.http.get(`/kv/${key}`, {method: 'PUT', body: value, timeoutMs: REQUEST_MS})),
@@ -344,16 +345,58 @@ const crossTalkStep: Step = {
 			const ok = index % 2 === 0 ? answer.body === wanted : counterValue(answer.body) === counters.get(route.slice('/counter/'.length));
 			if (answer.status !== 200 || !ok) wrong.push(`GET ${route} → ${answer.error ?? `${answer.status} ${text(answer.body, 60)}`}${answer.pid === undefined ? '' : ` (worker ${answer.pid})`}, not ${text(wanted, 60)}`);
 		});
+		// Requests that surely wait side by side in one worker: two kept connections per worker, the primary
+		// stopped (SIGSTOP) while each sends a read of the same name (one GET /kv, one GET /counter), then continued.
+		const pids = workerPids(context);
+		context.waitingFor(`two kept connections to each of the workers ${list(pids)}`);
+		const firsts = await keepOnePerPid({host: context.host, port: context.port, pids, path: `/counter/${keys[0]}`, timeoutMs: REQUEST_MS, signal: context.signal});
+		const seconds = await keepOnePerPid({host: context.host, port: context.port, pids, path: `/counter/${keys[0]}`, timeoutMs: REQUEST_MS, signal: context.signal});
+		let stopped = false;
+		let together = 0;
+		try {
+			const pending: Array<{route: string; want: string; answer: Promise<KeptAnswer>}> = [];
+			process.kill(context.primaryPid, 'SIGSTOP');
+			stopped = true;
+			[...firsts].forEach(([pid, connection], index) => {
+				const other = seconds.get(pid);
+				if (!other) return;
+				const name = keys[index % 5]!;
+				together++;
+				pending.push({route: `/kv/${name}`, want: values.get(name)!, answer: connection.request(`/kv/${name}`, {timeoutMs: REQUEST_MS})});
+				pending.push({route: `/counter/${name}`, want: JSON.stringify({value: counters.get(name)}), answer: other.request(`/counter/${name}`, {timeoutMs: REQUEST_MS})});
+			});
+			context.waitingFor(`${pending.length} reads waiting in ${together} workers while the primary is stopped`);
+			await new Promise(resolve => setTimeout(resolve, 300));
+			process.kill(context.primaryPid, 'SIGCONT');
+			stopped = false;
+			for (const {route, want, answer} of pending) {
+				const got = await answer;
+				const ok = route.startsWith('/kv/') ? got.body.toString('utf8') === want : counterValue(got.body) === (JSON.parse(want) as {value: number}).value;
+				if (got.status !== 200 || !ok) wrong.push(`GET ${route} (waiting beside a read of the same name) → ${got.error ?? `${got.status} ${text(got.body, 60)}`}${got.pid === undefined ? '' : ` (worker ${got.pid})`}, not ${text(want, 60)}`);
+			}
+		} finally {
+			if (stopped && isAlive(context.primaryPid)) process.kill(context.primaryPid, 'SIGCONT');
+			for (const connection of [...firsts.values(), ...seconds.values()]) connection.close();
+		}
+		if (together === 0 && wrong.length === 0) {
+			context.fail({
+				message: `The checker could not keep two connections to any one worker: this step could not judge`,
+				expected: `two kept connections to each of ${list(pids)}`,
+				actual: `first round: ${list(firsts.keys())}; second round: ${list(seconds.keys())}`,
+				hint: 'Every worker listens with a plain listen(PORT, HOST), so that the primary hands connections to all of them in turn.',
+				repro: `for i in $(seq 6); do ${context.curl('/counter/x')} | grep -i x-worker-pid; done`,
+			});
+		}
 		if (wrong.length > 0) {
 			context.fail({
-				message: `${wrong.length} of 200 concurrent reads got a reply that was not theirs (or none): replies matched to the wrong request`,
+				message: `${wrong.length} concurrent reads got a reply that was not theirs (or none): replies matched to the wrong request`,
 				expected: "each GET /kv/<key> answered with that key's value, each GET /counter/<name> with that counter's value",
 				actual: wrong.slice(0, 6).join('\n'),
 				hint: 'Give every request a fresh id in the worker (a counter: nextId++), never a value the client chose (the key) or the clock, keep the waiting requests in a Map by that id, and answer the one whose id the reply carries.',
 				repro: `for i in $(seq 50); do ${context.curl('/kv/a')} & ${context.curl('/kv/b')} & done; wait`,
 			});
 		}
-		context.note(`200 concurrent reads, each answered with its own reply (by worker: ${[...countByPid(answers)].map(([pid, n]) => `${pid}: ${n}`).join(', ')})`);
+		context.note(`200 concurrent reads, each answered with its own reply (by worker: ${[...countByPid(answers)].map(([pid, n]) => `${pid}: ${n}`).join(', ')}); then ${2 * together} reads of the same names waiting side by side in ${together} workers while the primary was stopped, each answered with its own`);
 	},
 };
 
@@ -569,13 +612,37 @@ function sleepUntil(at: number): Promise<void> {
 }
 
 /**
-One client through the pattern that tells a sliding window from a fixed one:
-A: 2 requests; B: at +W/2, LIMIT-2 requests and one more (refused); D: at
-+W-250, one (refused: A and B are still in the window); C: once A has surely
-left the window, 2 (allowed) and one more (refused: B is still in it). A fixed
-window that starts at A or at any boundary between A and C allows C's third.
-Verdicts only where the timing is certain; undefined means the machine was too
-slow to tell, a string is what went wrong.
+Judges one client's probes (sent one after another, so the server saw them in
+that order) against a sliding window: a request is allowed exactly when fewer
+than `limit` requests of the client were allowed in the `windowMs` before it.
+The server's moment for each probe lies between its sentAt and its doneAt, so
+an earlier allowed probe is surely in a probe's window when it was sent after
+doneAt − windowMs, and possibly in it when it was answered after sentAt −
+windowMs. A probe is judged only where that leaves no doubt.
+*/
+function judgeWindow(probes: readonly Probe[], limit: number, windowMs: number): {wrong?: {probe: Probe; allowed: boolean; count: number}; certain: (label: string) => boolean} {
+	const surely = (index: number) => probes.slice(0, index).filter(q => q.status === 200 && q.sentAt > probes[index]!.doneAt - windowMs).length;
+	const possibly = (index: number) => probes.slice(0, index).filter(q => q.status === 200 && q.doneAt > probes[index]!.sentAt - windowMs).length;
+	let wrong: {probe: Probe; allowed: boolean; count: number} | undefined;
+	probes.forEach((probe, index) => {
+		if (wrong) return;
+		if (probe.status === 200 && surely(index) >= limit) wrong = {probe, allowed: true, count: surely(index)};
+		else if (probe.status === 429 && possibly(index) < limit) wrong = {probe, allowed: false, count: possibly(index)};
+	});
+	const certain = (label: string) => {
+		const index = probes.findIndex(probe => probe.label === label);
+		return index >= 0 && (surely(index) >= limit || possibly(index) < limit);
+	};
+	return {wrong, certain};
+}
+
+/**
+One client through the pattern that tells a sliding window from a fixed one
+and from a window of the wrong length: A: 2 requests; B: at +W/2, LIMIT − 2
+and one more; D: at +W − 250 ms, one (the window still holds LIMIT); C: once
+A has surely left the window, 3 (room for 2: B is still in it). A fixed window
+that restarts anywhere between A and C allows C's third for at least one of two
+clients started W/2 apart. 'unsure' means the timing of D or C left doubt.
 */
 async function windowPattern(context: StepContext, client: string, limit: number, windowMs: number): Promise<{verdict: 'ok' | 'unsure' | string; trace: string}> {
 	const probes: Probe[] = [];
@@ -587,25 +654,25 @@ async function windowPattern(context: StepContext, client: string, limit: number
 	const a1 = await probe('A1');
 	const a2 = await probe('A2');
 	await sleepUntil(a1.sentAt + windowMs / 2);
-	const b: Probe[] = [];
-	for (let i = 0; i < limit - 2; i++) b.push(await probe(`B${i + 1}`));
-	const bExtra = await probe('B+');
+	for (let i = 0; i < limit - 2; i++) await probe(`B${i + 1}`);
+	await probe('B+');
 	await sleepUntil(a1.sentAt + windowMs - 250);
-	const d = await probe('D');
+	await probe('D');
 	await sleepUntil(a2.doneAt + windowMs + 100);
-	const c1 = await probe('C1');
-	const c2 = await probe('C2');
-	const c3 = await probe('C3');
+	for (const label of ['C1', 'C2', 'C3']) await probe(label);
 	const trace = probes.map(p => `${p.label} +${p.sentAt - a1.sentAt}ms→${p.status || 'error'}`).join(', ');
-	const firstB = b[0]?.sentAt ?? bExtra.sentAt;
-	const mustBe = (p: Probe, status: number) => p.status === status;
-	if (![a1, a2, ...b].every(p => mustBe(p, 200))) return {verdict: `the first ${limit} requests of a fresh client were not all allowed`, trace};
-	if (!mustBe(bExtra, 429)) return {verdict: `request ${limit + 1}, ${bExtra.sentAt - a1.sentAt} ms after the first, was allowed`, trace};
-	if (d.doneAt < a1.sentAt + windowMs && !mustBe(d, 429)) return {verdict: `a request ${d.sentAt - a1.sentAt} ms after the first was allowed although ${limit} were allowed less than WINDOW_MS=${windowMs} ms before it: the window is too short`, trace};
-	if (!mustBe(c1, 200) || !mustBe(c2, 200)) return {verdict: `${c1.sentAt - a1.sentAt} ms after the first two requests (more than WINDOW_MS=${windowMs} ms), two requests were not both allowed: the window is too long, or refused requests count`, trace};
-	if (c3.doneAt >= firstB + windowMs || d.doneAt >= a1.sentAt + windowMs) return {verdict: 'unsure', trace};
-	if (!mustBe(c3, 429)) return {verdict: `C3 was allowed, although ${limit - 2} requests of B (${firstB - a1.sentAt} ms after the first) and 2 of C make ${limit} in the last ${windowMs} ms: the window restarted instead of sliding`, trace};
-	return {verdict: 'ok', trace};
+	const errors = probes.filter(p => p.status !== 200 && p.status !== 429);
+	if (errors.length > 0) return {verdict: `${errors.length} requests were answered neither 200 nor 429`, trace};
+	const {wrong, certain} = judgeWindow(probes, limit, windowMs);
+	if (wrong) {
+		const at = `${wrong.probe.label}, ${wrong.probe.sentAt - a1.sentAt} ms after the client's first request,`;
+		if (wrong.allowed) {
+			const why = wrong.probe.label === 'D' ? 'the window is too short' : wrong.probe.label.startsWith('C') ? 'the window restarted instead of sliding' : 'more than LIMIT in one window';
+			return {verdict: `${at} was allowed although ${wrong.count} requests of that client were allowed in the ${windowMs} ms before it: ${why}`, trace};
+		}
+		return {verdict: `${at} was refused although only ${wrong.count} requests of that client were allowed in the ${windowMs} ms before it: the window is too long, or refused requests count`, trace};
+	}
+	return {verdict: ['D', 'C1', 'C2', 'C3'].every(certain) ? 'ok' : 'unsure', trace};
 }
 
 function limitWindowStep(id: string): Step {
