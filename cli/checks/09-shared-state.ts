@@ -815,9 +815,25 @@ const sigkillStep: Step = {
 			answered = probe.pid !== undefined && pids.includes(probe.pid);
 			if (!answered) await new Promise(resolve => setTimeout(resolve, 50));
 		}
-		const kept = await keepOnePerPid({host: context.host, port: context.port, pids, path: `/counter/${name}`, maxTries: 40, timeoutMs: REQUEST_MS, signal: context.signal});
+		// One kept connection to each replacement, each as soon as it listens (bounded).
+		const kept = new Map<number, KeptConnection>();
 		try {
-			if (kept.size === 0) context.fail({message: `None of the new workers answered within ${Math.round((Date.now() - killedAt) / 1000)} s of the kill`, expected: `answers from ${list(pids)}`, actual: 'none', repro: context.curl(`/counter/${name}`)});
+			while (kept.size < pids.length && Date.now() - killedAt < ANSWER_WITHIN_MS && !context.signal.aborted) {
+				const missing = pids.filter(pid => !kept.has(pid));
+				const more = await keepOnePerPid({host: context.host, port: context.port, pids: missing, path: `/counter/${name}`, maxTries: 3 * missing.length, timeoutMs: REQUEST_MS, signal: context.signal});
+				for (const [pid, connection] of more) kept.set(pid, connection);
+				if (kept.size < pids.length) await new Promise(resolve => setTimeout(resolve, 100));
+			}
+			if (kept.size < pids.length) {
+				const silent = pids.filter(pid => !kept.has(pid));
+				context.fail({
+					message: `The new worker${silent.length > 1 ? 's' : ''} ${list(silent)} answered nothing within ${ANSWER_WITHIN_MS / 1000} s of the kill`,
+					expected: `answers from every replacement: ${list(pids)}`,
+					actual: `answered: ${list(kept.keys())}`,
+					hint: 'Each replacement runs worker.ts like the first workers and calls listen(PORT, HOST).',
+					repro: `kill -9 <every worker pid>; sleep 3; for i in $(seq 10); do ${context.curl(`/counter/${name}`)} | grep -i x-worker-pid; done`,
+				});
+			}
 			for (const [pid, connection] of kept) {
 				const count = await connection.request(`/counter/${name}`, {timeoutMs: REQUEST_MS});
 				const kv = await connection.request(`/kv/${name}`, {timeoutMs: REQUEST_MS});
