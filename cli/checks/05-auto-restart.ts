@@ -8,6 +8,7 @@ import {acceptState, pollsSocket, processAgeMs} from '../harness/accepting.js';
 import {LoadLoop, type TimedAnswer} from '../harness/load-loop.js';
 import {decodeAddress, isAlive, listenInodes, readProc} from '../harness/procfs.js';
 import {runWithPortTaken} from '../harness/taken-port.js';
+import {readStartLog, START_LOG_VARIABLES, startLogEnvironment} from '../harness/start-log.js';
 import {workerPidFrom} from '../harness/traffic.js';
 import {describeFailures, exitOnDisconnectStep, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
@@ -474,6 +475,12 @@ async function crashLoop(context: StepContext, minUptimeMs: number, maxRestarts:
 		writeFileSync(crashFile, `created by the checker of 05-auto-restart (pid ${process.pid}); new children throw at start-up while it exists\n`);
 		// The victim's own CPU time will show in the primary's reaped-children CPU once it is reaped; anything beyond is a fork that ran.
 		const reapedBefore = (readProc(context.primaryPid)?.reapedChildrenCpuMs ?? 0) + (readProc(victim)?.cpuMs ?? 0);
+		// The start log (start-log.cjs, preloaded through NODE_OPTIONS) counts every fork exactly, also one that lived
+		// and died between two looks of a checker starved by a busy machine. It is trusted once it holds the
+		// children already running; a program that forks with an environment of its own is watched in /proc only.
+		const logFile = context.env.NCL_START_LOG;
+		const logged = () => readStartLog(logFile).filter(start => start.ppid === context.primaryPid);
+		const logWorks = before.every(pid => logged().some(start => start.pid === pid));
 		const killedAt = Date.now();
 		process.kill(victim, 'SIGKILL');
 		context.waitingFor(`the primary to stop forking children that die at start-up (${settings})`);
@@ -489,6 +496,13 @@ async function crashLoop(context: StepContext, minUptimeMs: number, maxRestarts:
 				lastLook = now;
 				const current = ipcChildren(context.primaryPid).filter(pid => !before.includes(pid));
 				for (const pid of current) if (!forks.has(pid)) forks.set(pid, {at: now});
+				if (logWorks) {
+					for (const start of logged()) {
+						if (before.includes(start.pid) || start.at < killedAt) continue;
+						if (!forks.has(start.pid)) forks.set(start.pid, {at: start.at});
+						lastEvent = Math.max(lastEvent, start.at);
+					}
+				}
 				for (const [pid, fork] of forks) if (fork.goneAt === undefined && !current.includes(pid)) fork.goneAt = now;
 				if (current.length > 0) lastEvent = now;
 				if (forks.size > expected || now >= stopAt || !isAlive(context.primaryPid)) return;
@@ -520,11 +534,11 @@ async function crashLoop(context: StepContext, minUptimeMs: number, maxRestarts:
 		// primary reaped children that used CPU (a tsx start-up uses 150 ms or more; the victim's own time is taken off),
 		// at least one fork ran: count it, unseen. A primary that forked nothing reaps only the victim.
 		const unseenCpuMs = (readProc(context.primaryPid)?.reapedChildrenCpuMs ?? 0) - reapedBefore;
-		if (forks.size === 0 && unseenCpuMs >= UNSEEN_FORK_CPU_MS) forks.set(-1, {at: killedAt, goneAt: killedAt});
+		if (!logWorks && forks.size === 0 && unseenCpuMs >= UNSEEN_FORK_CPU_MS) forks.set(-1, {at: killedAt, goneAt: killedAt});
 		const lives = () => [...forks.values()].map(fork => `${fork.at - killedAt}`).join(', ');
 		// A child that throws at start-up lived 200 ms or more on an idle machine, and 700 ms or more when the checker itself is held up
 		// (a missed one lived 734 ms, with three checker runs side by side): a longer gap between two looks may have missed one.
-		if (forks.size < expected && longestGap >= 700) {
+		if (!logWorks && forks.size < expected && longestGap >= 700) {
 			context.fail({
 				message: `Could not judge: the checker was held up for ${longestGap} ms between two looks at your primary's children, long enough to miss a child that died at start-up`,
 				expected: `exactly ${expected} fork${expected === 1 ? '' : 's'}, each seen`,
@@ -575,7 +589,7 @@ async function crashLoop(context: StepContext, minUptimeMs: number, maxRestarts:
 			everyPidServes: false,
 			hint: 'The primary keeps its socket and its healthy children; only the broken slot stays empty.',
 		});
-		const late = ipcChildren(context.primaryPid).filter(pid => !before.includes(pid) && !forks.has(pid));
+		const late = [...new Set([...ipcChildren(context.primaryPid), ...(logWorks ? logged().map(start => start.pid) : [])])].filter(pid => !before.includes(pid) && !forks.has(pid));
 		if (late.length > 0) {
 			context.fail({
 				message: `The primary kept forking children that die at start-up: ${forks.size + late.length} forks, some after a pause of ${QUIET_MS} ms, and ${settings}`,
@@ -585,7 +599,7 @@ async function crashLoop(context: StepContext, minUptimeMs: number, maxRestarts:
 				repro,
 			});
 		}
-		context.note(`${settings}: ${why}; ${forks.size} fork${forks.size === 1 ? '' : 's'}${forks.has(-1) ? ' (one seen only by the CPU time of the children your primary reaped)' : ''} (at ${lives()} ms after the kill), then none for ${QUIET_MS} ms; ${list(others)} kept serving`);
+		context.note(`${settings}: ${why}; ${forks.size} fork${forks.size === 1 ? '' : 's'}${forks.has(-1) ? ' (one seen only by the CPU time of the children your primary reaped)' : logWorks ? ' (counted from the start log)' : ' (seen in /proc)'} (at ${lives()} ms after the kill), then none for ${QUIET_MS} ms; ${list(others)} kept serving`);
 	} finally {
 		removeCrashFile();
 		process.off('exit', removeCrashFile);
@@ -695,7 +709,10 @@ export const autoRestartCheck: LabCheck = {
 		MIN_UPTIME_MS: '1',
 		MAX_RESTARTS: '16',
 		CRASH_FILE: newCrashFile(),
+		// Every Node process of the tree logs its start: the crash loops count forks from it (see crashLoop).
+		...startLogEnvironment('ncl-05-starts'),
 	}),
+	kitVariables: START_LOG_VARIABLES,
 	variables: {
 		WORKERS: [String(WORKERS), String(WORKERS_2)],
 		DRAIN_MS: [String(DRAIN_MS), String(DRAIN_MS_2)],
