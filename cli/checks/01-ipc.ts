@@ -1,8 +1,8 @@
 import {randomUUID} from 'node:crypto';
-import http from 'node:http';
 import {connectionQueue} from '../harness/open-connections.js';
 import {childrenOf, readProc} from '../harness/procfs.js';
-import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
+import {countByPid, type Answer} from '../harness/traffic.js';
+import {trackedGet} from '../harness/tracked-get.js';
 import {busyNote, describeFailures, exitOnDisconnectStep, ipcChildren, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
@@ -37,36 +37,6 @@ function examples<T>(items: T[], show: (item: T) => string, max = 3): string {
 
 /** How long a request sent at start-up may wait: children load tsx first (seconds on a busy machine). */
 const STARTUP_ANSWER_MS = 15_000;
-
-/** A GET on its own connection whose client port is known (for /proc), as an Answer. */
-function rawGet(context: StepContext, pathAndQuery: string, timeoutMs: number): {answer: Promise<Answer>; clientPort: () => number | undefined; done: () => boolean} {
-	let port: number | undefined;
-	let finished = false;
-	const started = Date.now();
-	const answer = new Promise<Answer>(resolve => {
-		const finish = (result: Omit<Answer, 'path' | 'ms' | 'finishedAt'>) => {
-			if (finished) return;
-			finished = true;
-			clearTimeout(timer);
-			const now = Date.now();
-			resolve({path: pathAndQuery, ms: now - started, finishedAt: now, ...result});
-		};
-		const request = http.get({host: context.host, port: context.port, path: pathAndQuery, agent: false}, response => {
-			let body = '';
-			response.setEncoding('utf8');
-			response.on('data', chunk => (body += chunk));
-			response.on('end', () => finish({status: response.statusCode ?? 0, headers: Object.fromEntries(Object.entries(response.headers).map(([key, value]) => [key, String(value)])), body, pid: workerPidFrom(response.headers['x-worker-pid'])}));
-			response.on('error', error => finish({status: 0, headers: {}, body, error: error.message}));
-		});
-		request.on('socket', socket => socket.once('connect', () => (port = socket.localPort)));
-		request.on('error', error => finish({status: 0, headers: {}, body: '', error: (error as NodeJS.ErrnoException).code ?? error.message}));
-		const timer = setTimeout(() => {
-			request.destroy();
-			finish({status: 0, headers: {}, body: '', error: `no answer within ${timeoutMs} ms`});
-		}, timeoutMs);
-	});
-	return {answer, clientPort: () => port, done: () => finished};
-}
 
 async function statsSnapshot(context: StepContext): Promise<Record<string, number>> {
 	const answer = await context.http.get('/stats', {timeoutMs: 5000});
@@ -504,7 +474,7 @@ export const ipcCheck: LabCheck = {
 				for (const pid of frozen) signal(pid, 'SIGSTOP');
 				try {
 					context.waitingFor(`${count} requests sent as soon as the restarted program listens to be read by your primary, its children ${list(frozen)} paused (SIGSTOP)`);
-					const sent = Array.from({length: count}, (_, index) => rawGet(context, workPath(`early-${index}`), STARTUP_ANSWER_MS));
+					const sent = Array.from({length: count}, (_, index) => trackedGet(context.host, context.port, workPath(`early-${index}`), STARTUP_ANSWER_MS));
 					const read = await pollUntil(() => {
 						const pending = sent.filter(request => !request.done());
 						return pending.every(request => request.clientPort() !== undefined && connectionQueue(context.port, request.clientPort()!)?.unread === 0) ? true : undefined;
