@@ -805,16 +805,28 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'round-robin',
 			title: 'Round-robin: 90 connections, each child within ±1 of 30',
-			timeoutMs: 45_000,
+			timeoutMs: 90_000,
 			async run(context) {
 				const COUNT = 90;
 				const kids = children(context);
 				const candidates = [context.primaryPid, ...kids];
 				const answers: Exchange[] = [];
+				// As in honest-pids: a request written before a slow hand-over and never answered may have been
+				// read by a primary without pauseOnConnect (write-at-once's verdict). It is not counted; the
+				// connection went to some child in turn all the same, so each such loss widens the tolerance by one.
+				let handoverMs = HANDOVER_MAX_MS;
+				let retaken = 0;
 				// One at a time: the order the primary sees is the order we send.
 				for (let index = 0; index < COUNT; index++) {
 					context.waitingFor(`connection ${index + 1} of ${COUNT}, one at a time`);
-					answers.push(await exchange(context, '/', candidates, {timeoutMs: 10_000}));
+					const answer = await exchange(context, '/', candidates, {timeoutMs: 10_000, handoverMs});
+					if (answer.status === 0 && !answer.released && !answer.holders.some(pid => pid !== context.primaryPid) && retaken < 3) {
+						retaken++;
+						handoverMs = Math.min(8000, handoverMs * 2);
+						index--;
+						continue;
+					}
+					answers.push(answer);
 				}
 				const failed = answers.filter(answer => answer.status !== 200);
 				if (failed.length > 0) {
@@ -828,7 +840,7 @@ export const dispatchCheck: LabCheck = {
 				const tally = new Map<number, number>();
 				for (const answer of answers) if (answer.pid !== undefined) tally.set(answer.pid, (tally.get(answer.pid) ?? 0) + 1);
 				const fair = COUNT / WORKERS;
-				const off = kids.filter(pid => Math.abs((tally.get(pid) ?? 0) - fair) > 1);
+				const off = kids.filter(pid => Math.abs((tally.get(pid) ?? 0) - fair) > 1 + retaken);
 				if (off.length > 0) {
 					const idle = kids.filter(pid => !tally.has(pid));
 					context.fail({
@@ -839,7 +851,7 @@ export const dispatchCheck: LabCheck = {
 						repro: `for i in $(seq 9); do curl -s -o /dev/null -D - 'http://${context.host}:${context.port}/' | grep -i x-worker-pid; done`,
 					});
 				}
-				context.note(`connections per child: ${perChild(kids, tally)}`);
+				context.note(`connections per child: ${perChild(kids, tally)}${retaken > 0 ? ` (${retaken} written before a slow hand-over got no answer and were taken again; write-at-once judges lost requests)` : ''}`);
 			},
 		},
 		{
