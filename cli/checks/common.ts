@@ -270,6 +270,8 @@ export function withIdleAndHalfSent(step: Step): Step {
 	return {
 		...step,
 		title: `${step.title}, with an idle keep-alive connection and a half-sent request open`,
+		// Setting them up may take up to 10 s on a busy machine, before the step's own deadline starts to matter.
+		timeoutMs: step.timeoutMs + 12_000,
 		async run(context) {
 			context.waitingFor('an idle keep-alive connection and a half-sent request, open before SIGTERM');
 			const held = await holdIdleAndHalfSent(context.host, context.port);
