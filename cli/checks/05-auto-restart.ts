@@ -1163,7 +1163,7 @@ export const autoRestartCheck: LabCheck = {
 		{
 			id: 'two-crashes',
 			title: 'Two children crash at the same moment: each is replaced at once, and only once',
-			timeoutMs: 25_000,
+			timeoutMs: 45_000,
 			async run(context) {
 				const before = await settle(context);
 				const [first, second] = (await sameChildPairs(context, before, 2)) as [Pair, Pair];
@@ -1174,15 +1174,51 @@ export const autoRestartCheck: LabCheck = {
 					let open!: () => void;
 					const go = new Promise<void>(resolve => (open = resolve));
 					const gate = {ready: () => void (++readyCount === 2 && open()), go};
-					const trials = await Promise.all([crashWithRequestInFlight(context, first, TRIAL_SLOW_MS, TRIAL_SLOW_MS + DRAIN_MS + 2000, gate), crashWithRequestInFlight(context, second, TRIAL_SLOW_MS, TRIAL_SLOW_MS + DRAIN_MS + 2000, gate)]);
+					const trials = await Promise.all([crashWithRequestInFlight(context, first, TRIAL_SLOW_MS, TRIAL_SLOW_MS + DRAIN_MS + 2000 + FROZEN_WAIT_MS, gate), crashWithRequestInFlight(context, second, TRIAL_SLOW_MS, TRIAL_SLOW_MS + DRAIN_MS + 2000 + FROZEN_WAIT_MS, gate)]);
 					const crashSentAt = Math.max(...trials.map(trial => trial.crashSentAt));
 					context.waitingFor(`two replacements while ${list(victims)} still drain`);
-					const both = await pollUntil(() => {
-						const newcomers = ipcChildren(context.primaryPid).filter(pid => !before.includes(pid));
-						return newcomers.length >= 2 && victims.every(pid => readProc(pid) !== undefined) ? newcomers : undefined;
-					}, TRIAL_SLOW_MS, context);
+					// As in replacement-first: each crashed child is paused (SIGSTOP) once it has stopped accepting,
+					// until both replacements exist (FROZEN_WAIT_MS at most), so a starved primary is not mistaken
+					// for one that forks only on 'exit'.
+					const frozen = new Map<number, number>();
+					let pausedMs = 0;
+					let settled = false;
+					const thawAll = () => {
+						for (const [pid, since] of frozen) {
+							try {
+								process.kill(pid, 'SIGCONT');
+							} catch {}
+							pausedMs = Math.max(pausedMs, Date.now() - since);
+						}
+						frozen.clear();
+					};
+					trials.forEach((trial, index) => {
+						const victim = victims[index]!;
+						void watchStopsAccepting(context, victim, trial.slowAnswer).then(state => {
+							if (state !== 'stopped' || settled || !isAlive(victim)) return;
+							try {
+								process.kill(victim, 'SIGSTOP');
+								frozen.set(victim, Date.now());
+							} catch {}
+						});
+					});
+					let both: number[] | undefined;
+					try {
+						both = await pollUntil(() => {
+							const newcomers = ipcChildren(context.primaryPid).filter(pid => !before.includes(pid));
+							if (newcomers.length >= 2 && victims.every(pid => readProc(pid) !== undefined)) return newcomers;
+							// The window: the drain, longer by the time the crashed children were held.
+							const heldFor = Math.max(0, ...[...frozen.values()].map(since => Date.now() - since));
+							if (heldFor > FROZEN_WAIT_MS) thawAll();
+							return Date.now() - crashSentAt > TRIAL_SLOW_MS + heldFor + pausedMs ? [] : undefined;
+						}, TRIAL_SLOW_MS + FROZEN_WAIT_MS + 1000, context);
+					} finally {
+						settled = true;
+						thawAll();
+					}
+					if (both?.length === 0) both = undefined;
 					const slows = await Promise.all(trials.map(trial => trial.slowAnswer));
-					for (const pid of victims) await requireGone(context, pid, crashSentAt + DRAIN_MS + EXIT_SLACK_MS, 'after two crashes at once');
+					for (const pid of victims) await requireGone(context, pid, crashSentAt + pausedMs + DRAIN_MS + EXIT_SLACK_MS, 'after two crashes at once');
 					await new Promise(resolve => setTimeout(resolve, 300));
 					const newcomers = ipcChildren(context.primaryPid).filter(pid => !before.includes(pid));
 					const drained = slows.every(slow => slow.status === 200);
