@@ -35,8 +35,8 @@ function examples<T>(items: T[], show: (item: T) => string, max = 3): string {
 	return shown.join('\n');
 }
 
-/** How long a request sent at start-up may wait: children load tsx first (seconds on a busy machine). */
-const STARTUP_ANSWER_MS = 15_000;
+/** How long a request sent at start-up may wait: children load tsx first (seconds on a busy machine; over 15 s with CPU hogs at a load average of 30). */
+const STARTUP_ANSWER_MS = 30_000;
 
 async function statsSnapshot(context: StepContext): Promise<Record<string, number>> {
 	const answer = await context.http.get('/stats', {timeoutMs: 15_000});
@@ -76,7 +76,7 @@ export const ipcCheck: LabCheck = {
 		{
 			id: 'answers',
 			title: 'Answers GET /work with JSON and x-worker-pid',
-			timeoutMs: 20_000,
+			timeoutMs: 70_000,
 			async run(context) {
 				context.waitingFor('an answer to GET /work?id=hello');
 				const cpuBefore = readProc(context.primaryPid)?.cpuMs ?? 0;
@@ -457,7 +457,7 @@ export const ipcCheck: LabCheck = {
 			id: 'one-worker',
 			title: `Restarted with WORKERS=${MORE_WORKERS}: exactly that many children, working from the first request`,
 			// The restart (up to 20 s under load), the requests read, then children that finish loading tsx.
-			timeoutMs: 60_000,
+			timeoutMs: 100_000,
 			async run(context) {
 				await context.restart({WORKERS: String(MORE_WORKERS)});
 				// Requests racing start-up, made certain: the children that exist when the port
@@ -478,7 +478,8 @@ export const ipcCheck: LabCheck = {
 				for (const pid of frozen) signal(pid, 'SIGSTOP');
 				try {
 					context.waitingFor(`${count} requests sent as soon as the restarted program listens to be read by your primary, its children ${list(frozen)} paused (SIGSTOP)`);
-					const sent = Array.from({length: count}, (_, index) => trackedGet(context.host, context.port, workPath(`early-${index}`), STARTUP_ANSWER_MS));
+					// Each may wait for the read (below) and then for a child that starts only once it goes on.
+					const sent = Array.from({length: count}, (_, index) => trackedGet(context.host, context.port, workPath(`early-${index}`), 2 * STARTUP_ANSWER_MS));
 					const read = await pollUntil(() => {
 						const pending = sent.filter(request => !request.done());
 						return pending.every(request => request.clientPort() !== undefined && connectionQueue(context.port, request.clientPort()!)?.unread === 0) ? true : undefined;
