@@ -985,7 +985,7 @@ export const autoRestartCheck: LabCheck = {
 					const pair = await sameChildPair(context, before);
 					const victim = pair.pid;
 					try {
-						const {slowAnswer, crashSentAt} = await crashWithRequestInFlight(context, pair, SLOW_MS, SLOW_MS + DRAIN_MS + 2000 + FROZEN_WAIT_MS);
+						const {slowAnswer, crashSentAt, crashAnswer} = await crashWithRequestInFlight(context, pair, SLOW_MS, SLOW_MS + DRAIN_MS + 2000 + FROZEN_WAIT_MS);
 						const accepting = watchStopsAccepting(context, victim, slowAnswer);
 						context.waitingFor(`a replacement for ${victim} while ${victim} still drains its ${SLOW_MS} ms request`);
 						// Deterministic, not a race with a primary the machine starves: once the crashed child has
@@ -1005,10 +1005,21 @@ export const autoRestartCheck: LabCheck = {
 						};
 						let settled = false;
 						void accepting.then(state => {
-							if (state !== 'stopped' || settled || !isAlive(victim)) return;
+							if (state !== 'stopped' || settled || frozenAt !== undefined || !isAlive(victim)) return;
 							try {
 								process.kill(victim, 'SIGSTOP');
 								frozenAt = Date.now();
+							} catch {}
+						});
+						// Sooner, when the answer to GET /crash comes: the child throws just after writing it, so its
+						// crash handler has most likely run. Paused, it is looked at in /proc: still accepting means the
+						// handler has not run yet, and it goes on (the watch above pauses it later).
+						void crashAnswer.then(() => {
+							if (settled || frozenAt !== undefined || !isAlive(victim)) return;
+							try {
+								process.kill(victim, 'SIGSTOP');
+								if (acceptState(victim, context.port) === 'accepting') process.kill(victim, 'SIGCONT');
+								else frozenAt = Date.now();
 							} catch {}
 						});
 						// The crashed child counts as there until the primary has reaped it:
