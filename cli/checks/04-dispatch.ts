@@ -6,7 +6,7 @@ import {setTimeout as delay} from 'node:timers/promises';
 import {descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {writeAtOnce, writtenWhileFrozen} from '../harness/write-at-once.js';
-import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
+import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep, withIdleAndHalfSent} from './common.js';
 import type {Failure} from './events.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
@@ -350,6 +350,12 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 	let coHeld = 0;
 	let sampled = 0;
 	let unjudged = 0;
+	// A request is written once a child holds its connection, or after handoverMs anyway. On a busy
+	// machine a hand-over can take longer than that: a request written before it and never answered
+	// may have been read by a primary without pauseOnConnect, which is write-at-once's verdict, not
+	// this step's. Such a sample is taken again, waiting twice as long for the hand-over (bounded).
+	let handoverMs = HANDOVER_MAX_MS;
+	let retaken = 0;
 	// On a busy machine a sample can take a second: after 12 s, 12 samples are enough
 	// (a primary that answers every fourth connection itself lies 3 times in 12).
 	const enoughAt = Date.now() + 12_000;
@@ -357,7 +363,14 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 		sampled++;
 		context.waitingFor(`sample ${index + 1} of ${samples}${crowd.under}: a GET / and who holds its connection in /proc`);
 		// Every 10th sample also looked up the slow, certain way.
-		const answer = await exchange(context, '/', candidates, {verify: true, confirm: index % 10 === 0, localAddress: addressOf(crowd, index), timeoutMs: 10_000});
+		const answer = await exchange(context, '/', candidates, {verify: true, confirm: index % 10 === 0, localAddress: addressOf(crowd, index), timeoutMs: 10_000, handoverMs});
+		if (answer.status === 0 && !answer.released && !answer.holders.some(pid => pid !== context.primaryPid) && retaken < 6 && Date.now() < enoughAt) {
+			retaken++;
+			handoverMs = Math.min(8000, handoverMs * 2);
+			sampled--;
+			index--;
+			continue;
+		}
 		if (answer.status !== 200) {
 			failed.push(answer);
 			continue;
@@ -391,9 +404,13 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 			repro: `exec 3<>/dev/tcp/${context.host}/${context.port}; printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3; sleep 0.5; ss -tnp 'sport = :${context.port}'; timeout 1 cat <&3 | grep -i x-worker-pid; exec 3<&-`,
 		});
 	}
-	if (coHeld > 0 || unjudged > 0) {
+	if (coHeld > 0 || unjudged > 0 || retaken > 0) {
 		context.note(
-			[coHeld > 0 ? `your primary also still held ${coHeld} of ${sampled} connections after handing them over (see fd-flat)` : '', unjudged > 0 ? `${unjudged} of ${sampled} connections had closed before their holder could be read: not judged` : '']
+			[
+				coHeld > 0 ? `your primary also still held ${coHeld} of ${sampled} connections after handing them over (see fd-flat)` : '',
+				unjudged > 0 ? `${unjudged} of ${sampled} connections had closed before their holder could be read: not judged` : '',
+				retaken > 0 ? `${retaken} samples written before a slow hand-over got no answer and were taken again (write-at-once judges lost requests)` : '',
+			]
 				.filter(Boolean)
 				.join('; '),
 		);
@@ -404,8 +421,9 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 /** write-at-once: requests written in the 'connect' callback all get 200 (pauseOnConnect). Returns a note. */
 async function requireNoneLost(context: StepContext, crowd: Crowd, count: number): Promise<string> {
 	const STOP_AFTER = 10;
-	// Lost is forever; slow (a loaded machine, children busy) is not. 8 s tells them apart.
-	const TIMEOUT_MS = 8000;
+	// Lost is forever; slow (a loaded machine, children busy) is not. 20 s tells them apart: at a load
+	// average of 20-30, with CPU hogs, a program that reads nothing early left 17 of 72 unanswered for 8 s.
+	const TIMEOUT_MS = 20_000;
 	let hung = 0;
 	// Deterministic first: with the primary frozen (SIGSTOP), 20 clients connect and write
 	// their request; on SIGCONT it accepts 20 connections whose bytes are already waiting,
@@ -455,13 +473,15 @@ async function requireFdsFlat(context: StepContext, crowd: Crowd, count: number)
 	const before = fdCount(pid) ?? 0;
 	const socketsBefore = socketInodes(pid).size;
 	context.waitingFor(`answers to ${count} requests on fresh connections${crowd.under}, 10 at a time`);
-	const answers = await lanes(count, 10, 30_000, index => context.http.get('/', {localAddress: addressOf(crowd, index), timeoutMs: 5000}));
+	// 15 s per request: this step counts files, and a request that waits behind a busy machine (or a stalled
+	// checker) is slow, not lost; write-at-once and honest-pids judge answers.
+	const answers = await lanes(count, 10, 45_000, index => context.http.get('/', {localAddress: addressOf(crowd, index), timeoutMs: 15_000}));
 	const failed = answers.filter(answer => answer.status !== 200);
 	if (failed.length > 0 || answers.length < count) {
 		context.fail({
 			message: `${failed.length + count - answers.length} of ${count} requests${crowd.under} failed`,
 			expected: 'status 200',
-			actual: describeFailures(failed) || `only ${answers.length} requests were sent within 30 s`,
+			actual: describeFailures(failed) || `only ${answers.length} requests were sent within 45 s`,
 			repro: context.curl('/'),
 		});
 	}
@@ -535,7 +555,7 @@ function priorityCrowd(prefix: string): Crowd {
 }
 
 /** `perClient` requests from each address: the first alone, the rest at once (one address, several connections at the same moment). */
-async function fromEach(context: StepContext, addresses: readonly string[], perClient: number, timeoutMs = 10_000): Promise<Array<{address: string; answers: Answer[]}>> {
+async function fromEach(context: StepContext, addresses: readonly string[], perClient: number, timeoutMs = 20_000): Promise<Array<{address: string; answers: Answer[]}>> {
 	return Promise.all(
 		addresses.map(async address => {
 			const first = await context.http.get('/', {localAddress: address, timeoutMs});
@@ -554,6 +574,7 @@ async function requirePriority(context: StepContext, prefix: string, perClient: 
 	const kids = children(context);
 	const {priority: priorityClients_, normal: normalClients} = priorityClients(prefix);
 	context.waitingFor(`${perClient} requests from each of ${priorityClients_.length} priority and ${normalClients.length} normal clients (PRIORITY_PREFIX=${prefix})`);
+	// Every priority connection goes to one child at the same moment: on a busy machine its answers are slow, not lost (20 s each).
 	const [priority, normal] = await Promise.all([fromEach(context, priorityClients_, perClient), fromEach(context, normalClients, perClient)]);
 	const all = [...priority, ...normal].flatMap(({answers}) => answers);
 	const failed = all.filter(answer => answer.status !== 200);
@@ -646,41 +667,6 @@ function droppedEarly(context: StepContext, what: string, expected: string, actu
 		actual,
 		hint: "A socket sent to a child that is still loading waits in the IPC channel until the child reads it: send it anyway. If you wait for a 'ready' message, queue the sockets that come meanwhile and send them once a child is ready, instead of destroying them; or listen only once the children are ready.",
 		repro: `${context.runItYourself} & for i in $(seq 50); do curl -s -o /dev/null -w '%{http_code}\\n' --max-time 10 'http://${context.host}:${context.port}/' && break; sleep 0.02; done`,
-	};
-}
-
-/**
-A deadline tested with work in flight that outlasts it: while the step runs, an
-idle keep-alive connection (one request answered) and a request whose headers
-never end stay open.
-*/
-function withWorkInFlight(step: Step): Step {
-	return {
-		...step,
-		title: `${step.title}, with an idle keep-alive connection and a half-sent request open`,
-		async run(context) {
-			const {host, port} = context;
-			context.waitingFor('an idle keep-alive connection and a half-sent request, open before SIGTERM');
-			const idle = net.connect({host, port});
-			const half = net.connect({host, port});
-			for (const socket of [idle, half]) socket.on('error', () => {});
-			try {
-				await new Promise<void>(resolve => {
-					const timer = setTimeout(resolve, 5000);
-					idle.once('data', () => {
-						clearTimeout(timer);
-						resolve();
-					});
-					idle.write(`GET / HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: keep-alive\r\n\r\n`);
-				});
-				half.write(`GET / HTTP/1.1\r\nHost: ${host}:${port}\r\n`);
-				await delay(200);
-				await step.run(context);
-			} finally {
-				idle.destroy();
-				half.destroy();
-			}
-		},
 	};
 }
 
@@ -812,7 +798,7 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'honest-pids',
 			title: 'Each connection is held by the child named in x-worker-pid',
-			timeoutMs: 40_000,
+			timeoutMs: 60_000,
 			async run(context) {
 				await requireHonestPids(context, ROUND_ROBIN_CROWD, 20);
 			},
@@ -820,16 +806,28 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'round-robin',
 			title: 'Round-robin: 90 connections, each child within ±1 of 30',
-			timeoutMs: 45_000,
+			timeoutMs: 90_000,
 			async run(context) {
 				const COUNT = 90;
 				const kids = children(context);
 				const candidates = [context.primaryPid, ...kids];
 				const answers: Exchange[] = [];
+				// As in honest-pids: a request written before a slow hand-over and never answered may have been
+				// read by a primary without pauseOnConnect (write-at-once's verdict). It is not counted; the
+				// connection went to some child in turn all the same, so each such loss widens the tolerance by one.
+				let handoverMs = HANDOVER_MAX_MS;
+				let retaken = 0;
 				// One at a time: the order the primary sees is the order we send.
 				for (let index = 0; index < COUNT; index++) {
 					context.waitingFor(`connection ${index + 1} of ${COUNT}, one at a time`);
-					answers.push(await exchange(context, '/', candidates, {timeoutMs: 10_000}));
+					const answer = await exchange(context, '/', candidates, {timeoutMs: 10_000, handoverMs});
+					if (answer.status === 0 && !answer.released && !answer.holders.some(pid => pid !== context.primaryPid) && retaken < 3) {
+						retaken++;
+						handoverMs = Math.min(8000, handoverMs * 2);
+						index--;
+						continue;
+					}
+					answers.push(answer);
 				}
 				const failed = answers.filter(answer => answer.status !== 200);
 				if (failed.length > 0) {
@@ -843,7 +841,7 @@ export const dispatchCheck: LabCheck = {
 				const tally = new Map<number, number>();
 				for (const answer of answers) if (answer.pid !== undefined) tally.set(answer.pid, (tally.get(answer.pid) ?? 0) + 1);
 				const fair = COUNT / WORKERS;
-				const off = kids.filter(pid => Math.abs((tally.get(pid) ?? 0) - fair) > 1);
+				const off = kids.filter(pid => Math.abs((tally.get(pid) ?? 0) - fair) > 1 + retaken);
 				if (off.length > 0) {
 					const idle = kids.filter(pid => !tally.has(pid));
 					context.fail({
@@ -854,13 +852,13 @@ export const dispatchCheck: LabCheck = {
 						repro: `for i in $(seq 9); do curl -s -o /dev/null -D - 'http://${context.host}:${context.port}/' | grep -i x-worker-pid; done`,
 					});
 				}
-				context.note(`connections per child: ${perChild(kids, tally)}`);
+				context.note(`connections per child: ${perChild(kids, tally)}${retaken > 0 ? ` (${retaken} written before a slow hand-over got no answer and were taken again; write-at-once judges lost requests)` : ''}`);
 			},
 		},
 		{
 			id: 'write-at-once',
 			title: '200 requests written the instant the connection opens: none lost',
-			timeoutMs: 35_000,
+			timeoutMs: 75_000,
 			async run(context) {
 				context.note(await requireNoneLost(context, ROUND_ROBIN_CROWD, 200));
 			},
@@ -868,14 +866,15 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'big-post',
 			title: 'POST /echo with a 1 MiB body of random bytes comes back byte for byte',
-			timeoutMs: 15_000,
+			timeoutMs: 40_000,
 			async run(context) {
 				const SIZE = 1024 * 1024;
 				// Random bytes, not text: an echo that decodes the body (as UTF-8, say) and
 				// encodes it again changes them.
 				const body = randomBytes(SIZE);
 				context.waitingFor('the echo of a 1 MiB POST /echo');
-				const answer = await context.http.get('/echo', {method: 'POST', body, bytes: true, timeoutMs: 10_000});
+				// 30 s: 1 MiB through the primary's hand-over and a child on a busy machine took over 10 s.
+				const answer = await context.http.get('/echo', {method: 'POST', body, bytes: true, timeoutMs: 30_000});
 				const repro = `head -c ${SIZE} /dev/urandom > big.bin; curl -s --data-binary @big.bin -H 'content-type: application/octet-stream' 'http://${context.host}:${context.port}/echo' | cmp - big.bin && echo same`;
 				if (answer.status !== 200) {
 					context.fail({
@@ -908,7 +907,7 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'fd-flat',
 			title: "The primary's open files stay flat over 400 connections",
-			timeoutMs: 40_000,
+			timeoutMs: 60_000,
 			async run(context) {
 				context.note(await requireFdsFlat(context, ROUND_ROBIN_CROWD, 400));
 			},
@@ -916,7 +915,7 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'closed-socket',
 			title: 'Connections reset at once break nothing: every child still gets its share',
-			timeoutMs: 30_000,
+			timeoutMs: 60_000,
 			async run(context) {
 				const RESETS = 50;
 				await requireResetsSurvived(context, ROUND_ROBIN_CROWD, RESETS);
@@ -926,6 +925,7 @@ export const dispatchCheck: LabCheck = {
 					fault: `${RESETS} connections were reset at once`,
 					count: 10 * kids.length,
 					concurrency: 3,
+					timeoutMs: 15_000,
 					hint: 'A reset connection is one socket to drop (socket.destroy()), not a child to give up on: keep every child in the rotation.',
 				});
 			},
@@ -934,7 +934,7 @@ export const dispatchCheck: LabCheck = {
 			id: 'ip-hash-robust',
 			title: `Restarted with STRATEGY=ip-hash WORKERS=${HASH_WORKERS}: early connections, honest pids, nothing lost, no leaked files, resets survived`,
 			// A restart, and children that may take seconds to start on a busy machine.
-			timeoutMs: 90_000,
+			timeoutMs: 180_000,
 			async run(context) {
 				context.memo.set('previous', children(context));
 				await context.restart({STRATEGY: 'ip-hash', WORKERS: String(HASH_WORKERS)});
@@ -1006,7 +1006,7 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'priority-robust',
 			title: `Restarted with STRATEGY=priority PRIORITY_PREFIX=${PRIORITY_PREFIX}: early connections, honest pids, nothing lost, no leaked files, resets survived`,
-			timeoutMs: 90_000,
+			timeoutMs: 180_000,
 			async run(context) {
 				await context.restart({STRATEGY: 'priority', PRIORITY_PREFIX});
 				const crowd = priorityCrowd(PRIORITY_PREFIX);
@@ -1023,7 +1023,7 @@ export const dispatchCheck: LabCheck = {
 			id: 'priority',
 			title: 'STRATEGY=priority: PRIORITY_PREFIX* always reaches the special child, nobody else does',
 			// A restart for the second PRIORITY_PREFIX, with children that may take seconds to start.
-			timeoutMs: 60_000,
+			timeoutMs: 90_000,
 			async run(context) {
 				// The run the resets hit: the same special child as before them, and every child still at work.
 				const {priority} = priorityClients(PRIORITY_PREFIX);
@@ -1076,7 +1076,7 @@ export const dispatchCheck: LabCheck = {
 				context.note(`${table.replace(/\n/g, '; ')}${arranged ? '' : `; supplementary groups not judged: your primary did not start with group ${ROOT_GROUP} (the kit could not set it here)`}`);
 			},
 		},
-		withWorkInFlight(
+		withIdleAndHalfSent(
 			sigtermStep({
 				primaryHint:
 					'Handle SIGTERM in the primary: stop accepting, kill the children, exit, with a timer that ends everything after 2 s whatever happens. Do not wait for server.close() to call back, nor for the children to drain their connections: an idle keep-alive connection or a request half sent can stay open for ever.',

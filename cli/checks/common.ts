@@ -1,4 +1,5 @@
 import {sampleProcess, sampleTree, wantedShare, type TreeSample} from '../harness/cpu-share.js';
+import {holdIdleAndHalfSent} from '../harness/open-connections.js';
 import {waitForListening} from '../harness/readiness.js';
 import {childrenOf, descendantsOf, environ, groupMembers, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
@@ -300,6 +301,33 @@ export function exitOnDisconnectStep(options: {holding: string; hint: string; ho
 				hint: options.hint,
 				repro: `kill -9 <primary pid>; sleep ${withinMs / 1000}; ps -o pid,ppid,cmd -p ${kids.join(',')}`,
 			});
+		},
+	};
+}
+
+/**
+A deadline tested with work in flight that outlasts it: while `step` runs (the
+sigterm step), an idle keep-alive connection (one request answered) and a
+request whose headers never end stay open. A shutdown that waits for its
+connections to finish (server.close() alone, a child told to drain with no
+deadline) never ends. The step runs even if the connections could not be set
+up in time (a busy machine): it then judges what it can, and says so.
+*/
+export function withIdleAndHalfSent(step: Step): Step {
+	return {
+		...step,
+		title: `${step.title}, with an idle keep-alive connection and a half-sent request open`,
+		// Setting them up may take up to 10 s on a busy machine, before the step's own deadline starts to matter.
+		timeoutMs: step.timeoutMs + 12_000,
+		async run(context) {
+			context.waitingFor('an idle keep-alive connection and a half-sent request, open before SIGTERM');
+			const held = await holdIdleAndHalfSent(context.host, context.port);
+			try {
+				await step.run(context);
+				if (!held.ready) context.note('the idle keep-alive connection and the half-sent request were not both held by your program within 10 s: judged without them');
+			} finally {
+				held.close();
+			}
 		},
 	};
 }

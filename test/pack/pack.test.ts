@@ -31,7 +31,7 @@ async function npx(cwd: string, ...args: string[]) {
 describe('npm pack + npx from an empty folder', () => {
 	it('ships the bundle, lessons, starters, solutions, keeper and templates, and no tests', () => {
 		const listing = runProgramSync('tar', ['-tzf', tarball]).stdout;
-		for (const file of ['package/dist/cli.js', 'package/dist/front-matter.json', 'package/cli/harness/keeper.mjs', 'package/cli/harness/ipc-spy.cjs', 'package/cli/harness/trace-launcher.mjs', 'package/lessons/01-ipc.md', 'package/labs/01-ipc/main.ts', 'package/solutions/01-ipc/main.ts', 'package/templates/workspace/gitignore', 'package/templates/workspace/.github/workflows/labs.yml']) {
+		for (const file of ['package/dist/cli.js', 'package/dist/front-matter.json', 'package/cli/harness/keeper.mjs', 'package/cli/harness/ipc-spy.cjs', 'package/cli/harness/start-log.cjs', 'package/cli/harness/trace-launcher.mjs', 'package/lessons/01-ipc.md', 'package/labs/01-ipc/main.ts', 'package/solutions/01-ipc/main.ts', 'package/templates/workspace/gitignore', 'package/templates/workspace/.github/workflows/labs.yml']) {
 			expect(listing, file).toContain(file);
 		}
 		expect(listing).not.toContain('package/test/');
