@@ -1,13 +1,14 @@
 import http from 'node:http';
-import {readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {randomUUID} from 'node:crypto';
 import {readlinkSync} from 'node:fs';
 import {acceptState, pollsSocket, processAgeMs} from '../harness/accepting.js';
 import {LoadLoop, type TimedAnswer} from '../harness/load-loop.js';
-import {decodeAddress, isAlive, listenInodes, readProc} from '../harness/procfs.js';
+import {isAlive, listenInodes, readProc} from '../harness/procfs.js';
 import {runWithPortTaken} from '../harness/taken-port.js';
+import {unreadBytes} from '../harness/open-connections.js';
 import {readStartLog, START_LOG_VARIABLES, startLogEnvironment} from '../harness/start-log.js';
 import {workerPidFrom} from '../harness/traffic.js';
 import {describeFailures, exitOnDisconnectStep, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
@@ -116,35 +117,6 @@ async function settle(context: StepContext, deadlineMs = drainOf(context) + EXIT
 	return pids;
 }
 
-/**
-Bytes not yet read by the server plus bytes not yet delivered by the client, for
-one loopback connection; undefined once it is gone. /proc/net/tcp can hold
-thousands of rows on a busy machine (12725 once, 60 ms to read), so lines are
-matched on the hex ports before being split.
-*/
-function unreadBytes(port: number, clientPort: number): number | undefined {
-	const hex = (value: number) => `:${value.toString(16).toUpperCase().padStart(4, '0')} `;
-	const serverHex = hex(port);
-	const clientHex = hex(clientPort);
-	let total = 0;
-	let found = false;
-	for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n')) {
-		if (!line.includes(clientHex) || !line.includes(serverHex)) continue;
-		const cols = line.trim().split(/\s+/);
-		if (cols.length < 10 || !/^\d+:$/.test(cols[0]!)) continue;
-		const local = decodeAddress(cols[1]!).port;
-		const remote = decodeAddress(cols[2]!).port;
-		const [tx, rx] = cols[4]!.split(':').map(value => Number.parseInt(value, 16));
-		if (local === port && remote === clientPort) {
-			found = true;
-			total += rx!;
-		} else if (local === clientPort && remote === port) {
-			found = true;
-			total += tx!;
-		}
-	}
-	return found ? total : undefined;
-}
 
 type KeptAnswer = {status: number; pid?: number; body: string; error?: string; reused: boolean; clientPort?: number; finishedAt: number; connection?: string};
 

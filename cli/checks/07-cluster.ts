@@ -3,7 +3,7 @@ import {LoadLoop} from '../harness/load-loop.js';
 import {probeOwner, type OwnedAnswer} from '../harness/owner-probe.js';
 import {descendantsOf, environ, holdersOf, isAlive, listenInodes, readProc} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
-import {describeFailures, ipcChildren, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerPid, startsStep} from './common.js';
+import {clusterWorkers, describeFailures, ipcChildren, type ClusterWorker, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerPid, startsStep} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
 /**
@@ -45,7 +45,6 @@ const LONG_MS = 6000;
 /** The tree must be gone this soon after SIGTERM (the lab contract). */
 const SIGTERM_MS = 3000;
 
-type ClusterWorker = {pid: number; uniqueId: number};
 type Policy = 'rr' | 'none';
 
 /** The WORKERS of the run in force (the none restart asks for another count). */
@@ -53,20 +52,6 @@ function workerCount(context: StepContext): number {
 	return Number(context.env.WORKERS);
 }
 
-/**
-The primary's children that are cluster workers: forked with an IPC channel
-(NODE_CHANNEL_FD) and given NODE_UNIQUE_ID by cluster.fork(). Node deletes
-NODE_UNIQUE_ID from the worker's process.env at start-up, but the environment
-the kernel handed to exec keeps it.
-*/
-function clusterWorkers(primaryPid: number): ClusterWorker[] {
-	const found: ClusterWorker[] = [];
-	for (const pid of ipcChildren(primaryPid)) {
-		const id = environ(pid)?.NODE_UNIQUE_ID;
-		if (id !== undefined && /^\d+$/.test(id)) found.push({pid, uniqueId: Number(id)});
-	}
-	return found.sort((a, b) => a.uniqueId - b.uniqueId);
-}
 
 function describeWorkers(workers: ClusterWorker[]): string {
 	return workers.map(worker => `${worker.pid} (NODE_UNIQUE_ID=${worker.uniqueId})`).join(', ') || 'none';

@@ -1,8 +1,8 @@
 import {randomBytes} from 'node:crypto';
 import {KeptConnection, keepOnePerPid, stalledUpload, type KeptAnswer} from '../harness/kept-connection.js';
-import {environ, isAlive} from '../harness/procfs.js';
+import {isAlive} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
-import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerPid, sigtermStep, startsStep} from './common.js';
+import {clusterWorkers, describeFailures, list, pollUntil, requireWholeAgain, requireWorkerPid, sigtermStep, startsStep} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
 /**
@@ -35,17 +35,6 @@ const ANSWER_WITHIN_MS = 20_000;
 const INCREMENTS = 1000;
 const INCREMENT_LANES = 50;
 
-type ClusterWorker = {pid: number; uniqueId: number};
-
-/** The primary's children started by cluster.fork(): an IPC channel and NODE_UNIQUE_ID in the environment exec saw. */
-function clusterWorkers(primaryPid: number): ClusterWorker[] {
-	const found: ClusterWorker[] = [];
-	for (const pid of ipcChildren(primaryPid)) {
-		const id = environ(pid)?.NODE_UNIQUE_ID;
-		if (id !== undefined && /^\d+$/.test(id)) found.push({pid, uniqueId: Number(id)});
-	}
-	return found.sort((a, b) => a.uniqueId - b.uniqueId);
-}
 
 function workerPids(context: StepContext): number[] {
 	return context.memo.get('workers') as number[];

@@ -331,3 +331,20 @@ export function withIdleAndHalfSent(step: Step): Step {
 		},
 	};
 }
+
+export type ClusterWorker = {pid: number; uniqueId: number};
+
+/**
+The primary's children that are cluster workers: forked with an IPC channel
+(NODE_CHANNEL_FD) and given NODE_UNIQUE_ID by cluster.fork(). Node deletes
+NODE_UNIQUE_ID from the worker's process.env at start-up, but the environment
+the kernel handed to exec keeps it. In the order of their ids.
+*/
+export function clusterWorkers(primaryPid: number): ClusterWorker[] {
+	const found: ClusterWorker[] = [];
+	for (const pid of ipcChildren(primaryPid)) {
+		const id = environ(pid)?.NODE_UNIQUE_ID;
+		if (id !== undefined && /^\d+$/.test(id)) found.push({pid, uniqueId: Number(id)});
+	}
+	return found.sort((a, b) => a.uniqueId - b.uniqueId);
+}
