@@ -335,6 +335,12 @@ type Crowd = {
 
 const ROUND_ROBIN_CROWD: Crowd = {under: '', clients: ['127.0.0.1']};
 
+/** The primary's descendants that hold a listening socket on PORT (none, in a correct program). */
+function listenersInChildren(context: StepContext): number[] {
+	const descendants = descendantsOf(context.primaryPid).map(proc => proc.pid);
+	return [...new Set(listenInodes(context.port).flatMap(inode => holdersOf(inode, descendants)))];
+}
+
 function addressOf(crowd: Crowd, index: number): string {
 	return crowd.clients[index % crowd.clients.length]!;
 }
@@ -717,6 +723,13 @@ export const dispatchCheck: LabCheck = {
 					let later = false;
 					for (const stopAt = Date.now() + 10_000; !later && Date.now() < stopAt && !context.signal.aborted; await delay(250)) later = (await context.http.get('/', {timeoutMs: 5000})).status === 200;
 					if (later) context.fail(droppedEarly(context, 'GET / sent as soon as your program listened was closed without an answer, yet a later one was answered', '200 for the first request too', `${answer.error}; ${answer.holders.some(pid => pid !== context.primaryPid) ? '' : 'no child ever held the connection'}`));
+				}
+				if (answer.status === 0 && listenersInChildren(context).length > 0) {
+					// A child holding a listening socket of its own accepts connections itself, and one
+					// that got it before its 'message' listener existed never answers them: that is
+					// listen-only-in-primary's verdict, two steps on, not a hang with this step's hint.
+					context.note(`GET / got no answer, and ${list(listenersInChildren(context))} hold a listening socket on the port: judged at listen-only-in-primary`);
+					return;
 				}
 				if (answer.status === 0) {
 					context.fail({
