@@ -722,7 +722,9 @@ export const dispatchCheck: LabCheck = {
 					context.waitingFor('a second GET / once your children have had time to start');
 					let later = false;
 					for (const stopAt = Date.now() + 10_000; !later && Date.now() < stopAt && !context.signal.aborted; await delay(250)) later = (await context.http.get('/', {timeoutMs: 5000})).status === 200;
-					if (later) context.fail(droppedEarly(context, 'GET / sent as soon as your program listened was closed without an answer, yet a later one was answered', '200 for the first request too', `${answer.error}; ${answer.holders.some(pid => pid !== context.primaryPid) ? '' : 'no child ever held the connection'}`));
+					// Whether this one request came before the children were ready is the machine's timing;
+					// ip-hash-robust opens 8 connections the instant a restart listens, every time, and judges it.
+					if (later) return context.note('the first GET / was closed without an answer while the children were starting, and a later one was answered: judged at ip-hash-robust');
 				}
 				if (answer.status === 0 && listenersInChildren(context).length > 0) {
 					// A child holding a listening socket of its own accepts connections itself, and one
