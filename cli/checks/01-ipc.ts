@@ -3,7 +3,8 @@ import {connectionQueue} from '../harness/open-connections.js';
 import {childrenOf, readProc} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
 import {trackedGet} from '../harness/tracked-get.js';
-import {busyNote, describeFailures, exitOnDisconnectStep, ipcChildren, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
+import {sampleProcess} from '../harness/cpu-share.js';
+import {stuckNote, describeFailures, exitOnDisconnectStep, ipcChildren, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -79,7 +80,7 @@ export const ipcCheck: LabCheck = {
 			timeoutMs: 70_000,
 			async run(context) {
 				context.waitingFor('an answer to GET /work?id=hello');
-				const cpuBefore = readProc(context.primaryPid)?.cpuMs ?? 0;
+				const cpuBefore = sampleProcess(context.primaryPid);
 				// The first request may reach children that are still starting (tsx in
 				// every child): on a busy machine that takes seconds, so wait long.
 				let answer = await context.http.get(workPath('hello'), {timeoutMs: 15_000});
@@ -101,7 +102,7 @@ export const ipcCheck: LabCheck = {
 					context.fail({
 						message: 'GET /work?id=hello got no answer',
 						expected: '200 with {"id": "hello", "pid": <child pid>}',
-						actual: [answer.error, busyNote(context.primaryPid, cpuBefore, answer.ms)].filter(Boolean).join('\n'),
+						actual: [answer.error, stuckNote(context.primaryPid, cpuBefore)].filter(Boolean).join('\n'),
 						hint: 'Does the primary answer once the child replies? Does the child reply at all?',
 						repro,
 					});

@@ -40,15 +40,6 @@ export function ipcChildren(pid: number): number[] {
 		.map(child => child.pid);
 }
 
-/** "pid 123 used 4.9 s of CPU in the last 5.0 s" when a process looks stuck in a loop. */
-export function busyNote(pid: number, cpuBeforeMs: number, wallMs: number): string | undefined {
-	const now = readProc(pid);
-	if (!now) return undefined;
-	const used = now.cpuMs - cpuBeforeMs;
-	// 40%, not ~100%: on a loaded 2-core machine a busy loop gets only part of a core.
-	if (used < wallMs * 0.4) return undefined;
-	return `pid ${pid} used ${(used / 1000).toFixed(1)} s of CPU in the last ${(wallMs / 1000).toFixed(1)} s: is it stuck in a loop?`;
-}
 
 /** The ports the learner's tree listens on, to say "you listen on 3000, not 23456". */
 function listeningAddressesOf(pgid: number): string[] {
@@ -68,7 +59,7 @@ const START_CPU_MS = 4000;
 const STARVED_WAIT_MS = 45_000;
 
 /** "pid 123 used 4.9 s of CPU in the last 5.0 s: is it stuck in a loop?", when it used much, or wanted a CPU all along. */
-function stuckNote(pid: number, before: TreeSample): string | undefined {
+export function stuckNote(pid: number, before: TreeSample): string | undefined {
 	const now = sampleProcess(pid);
 	const used = now.cpuMs - before.cpuMs;
 	const wall = now.at - before.at;
