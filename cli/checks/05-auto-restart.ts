@@ -1335,8 +1335,14 @@ function sigtermWhileDraining(step: Step): Step {
 		timeoutMs: step.timeoutMs + 15_000,
 		async run(context) {
 			// After crash-loop-again: one slot is empty for good, the others serve.
-			const {victim, close} = await crashWithEndlessRequest(context, ipcChildren(context.primaryPid));
+			const before = [...ipcChildren(context.primaryPid), ...readStartLog(context.env.NCL_START_LOG).map(start => start.pid)];
+			const {victim, close} = await crashWithEndlessRequest(context, before);
 			try {
+				// Handshake: SIGTERM only once the primary has acted on the crash (forked the
+				// replacement). Sent earlier, it can reach a primary that has not yet read the
+				// child's crash message, which then still counts the drainer as a slot's child
+				// and stops it with the others: a shutdown that forgets drainers would pass.
+				const replaced = await waitForFork(context, before, REPLACE_WITHIN_MS);
 				if (!isAlive(victim)) {
 					context.fail({
 						message: `With DRAIN_MS=${drainOf(context)} and a 10 s request in flight, the crashed child ${victim} exited at once`,
@@ -1346,10 +1352,23 @@ function sigtermWhileDraining(step: Step): Step {
 					});
 				}
 				await step.run(context);
-				context.note(`SIGTERM while ${victim} drained a 10 s request (DRAIN_MS=${drainOf(context)}): the whole tree gone within 3 s`);
+				context.note(`SIGTERM while ${victim} drained a 10 s request (DRAIN_MS=${drainOf(context)}), ${replaced ? 'after its replacement was forked' : `with no replacement forked within ${REPLACE_WITHIN_MS} ms`}: the whole tree gone within 3 s`);
 			} finally {
 				close();
 			}
 		},
 	};
+}
+
+/**
+Waits until the primary has forked a child that is not in `before` (the pids
+running or logged before; seen in the start log, which also holds a fork that
+already died, or in /proc); false after `withinMs`.
+*/
+async function waitForFork(context: StepContext, before: number[], withinMs: number): Promise<boolean> {
+	context.waitingFor('the primary to fork a replacement for the crashed child');
+	const forked = () =>
+		readStartLog(context.env.NCL_START_LOG).some(start => start.ppid === context.primaryPid && !before.includes(start.pid)) ||
+		ipcChildren(context.primaryPid).some(pid => !before.includes(pid));
+	return (await pollUntil(() => (forked() ? true : undefined), withinMs, context)) ?? false;
 }
