@@ -10,6 +10,7 @@ import {runWithPortTaken, type TakenPortRun} from '../harness/taken-port.js';
 import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep} from './common.js';
 import {connectionOwners} from '../harness/procfs.js';
 import {trackedGet} from '../harness/tracked-get.js';
+import {PinnedLanes} from '../harness/pinned-lanes.js';
 import type {LabCheck, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -211,8 +212,10 @@ type Reload = {
 	stoppedAt: number;
 	keepAlive: TimedAnswer[];
 	fresh: TimedAnswer[];
-	/** The keep-alive requests of STRADDLE_MS. */
+	/** The keep-alive requests of STRADDLE_MS: the shared lanes' and the pinned lanes'. */
 	straddle: TimedAnswer[];
+	/** The old children that had two pinned straddle lanes, half a request apart. */
+	pinnedTo: number[];
 	/** The checker's own event-loop stalls during the loads. */
 	stalls: StallMonitor;
 	/** When each old child was first seen no longer holding the listening socket (its drain began before). */
@@ -413,7 +416,13 @@ export const rollingReloadCheck: LabCheck = {
 				const loops: LoadLoop[] = [];
 				const stalls = new StallMonitor(10, 50);
 				const maxMs = WARM_UP_MS + RELOAD_LOOP_MS + 2000;
+				let pinned: PinnedLanes | undefined;
 				try {
+					// Two straddle lanes on each old child, half a request apart: whenever that child
+					// begins to drain, one of them holds a request that arrived before and is answered
+					// at least ~500 ms after (connection-close judges it). The shared straddle lanes
+					// start in step, so all of them could be answered just as a drain began.
+					pinned = await PinnedLanes.open({host: context.host, port: context.port, pids: old, perPid: 2, path: `/slow?ms=${STRADDLE_MS}`, periodMs: STRADDLE_MS, timeoutMs: LOAD_TIMEOUT_MS, maxMs, signal: context.signal});
 					const keepAlive = new LoadLoop({client: keepAliveClient, lanes: KEEP_ALIVE_LANES, fresh: false, timeoutMs: LOAD_TIMEOUT_MS, path: () => `/slow?ms=${KEEP_ALIVE_MS}`, maxMs, maxRequests: 400_000});
 					const fresh = new LoadLoop({client: context.http, lanes: FRESH_LANES, fresh: true, timeoutMs: LOAD_TIMEOUT_MS, path: sequence => (sequence % 4 === 0 ? `/slow?ms=${SLOW_MS}` : '/'), maxMs, maxRequests: 100_000});
 					const straddle = new LoadLoop({client: straddleClient, lanes: STRADDLE_LANES, fresh: false, timeoutMs: LOAD_TIMEOUT_MS, path: () => `/slow?ms=${STRADDLE_MS}`, maxMs, maxRequests: 10_000});
@@ -457,11 +466,13 @@ export const rollingReloadCheck: LabCheck = {
 					const stoppedAt = Date.now();
 					context.waitingFor('the last requests of the load to settle');
 					const [keepAliveAnswers, freshAnswers, straddleAnswers] = await Promise.all(loops.map(loop => loop.stop()));
-					const reload: Reload = {old, sighupAt, oldGoneAt, goneAt, stoppedAt, keepAlive: keepAliveAnswers!, fresh: freshAnswers!, straddle: straddleAnswers!, stalls, closedAt, overlapSeen, ...(longHolder === undefined ? {} : {longHolder})};
+					const pinnedAnswers = await pinned.stop();
+					const pinnedTo = [...pinned.pinned].filter(([, connections]) => connections.length === 2).map(([pid]) => pid);
+					const reload: Reload = {old, sighupAt, oldGoneAt, goneAt, stoppedAt, keepAlive: keepAliveAnswers!, fresh: freshAnswers!, straddle: [...straddleAnswers!, ...pinnedAnswers], pinnedTo, stalls, closedAt, overlapSeen, ...(longHolder === undefined ? {} : {longHolder})};
 					context.memo.set('reload', reload);
 				} finally {
 					stalls.stop();
-					await Promise.all(loops.map(loop => loop.stop()));
+					await Promise.all([...loops.map(loop => loop.stop()), pinned?.stop()]);
 					await keepAliveClient.close();
 					await straddleClient.close();
 					context.memo.set('long', longOnes);
@@ -578,7 +589,7 @@ export const rollingReloadCheck: LabCheck = {
 						repro: `${context.curl(`/slow?ms=${STRADDLE_MS}`)} & sleep 0.2; kill -HUP <primary pid>; wait   # look for Connection: close`,
 					});
 				}
-				context.note(`${told.length} answers with Connection: close from old children, ${reload.straddle.filter(answer => isOk(answer) && old.includes(answer.pid!) && hasClose(answer)).length} of them to ${STRADDLE_MS} ms requests`);
+				context.note(`${told.length} answers with Connection: close from old children, ${reload.straddle.filter(answer => isOk(answer) && old.includes(answer.pid!) && hasClose(answer)).length} of them to ${STRADDLE_MS} ms requests (two lanes half a request apart pinned to ${reload.pinnedTo.length} of ${old.length} old children)`);
 			},
 		},
 		{
