@@ -3,7 +3,7 @@ import {parseArgs} from 'node:util';
 import {parseCommandArgs, UsageError, UserError, type Command, type Io} from './command.js';
 import {colourOff, noTerminalMessage, noTerminalReason} from './app/terminal.js';
 import {kitVersion} from './paths.js';
-import {killAllLabGroups} from './harness/lab-process.js';
+import {killAllLabGroups} from './harness/lab-groups.js';
 import {WorkspaceError} from './workspace.js';
 
 const BIN = 'node-cluster-lab';

@@ -24,6 +24,10 @@ export type WorkspaceState = {
 	current?: string;
 	/** An instructor's switch: no solution is shown, even with --force. */
 	solutionsLocked?: boolean;
+	/** An instructor's workshop (`workshop` command): each listed lab's solution opens with its code. */
+	workshop?: {solutions: Record<string, string>};
+	/** Labs whose workshop code this learner has entered (`unlock`). */
+	unlocked?: string[];
 	labs: Record<string, LabProgress>;
 };
 
@@ -44,7 +48,15 @@ export class Workspace {
 			throw new WorkspaceError(`${file} should hold a JSON object (your progress), not ${JSON.stringify(parsed)}. Restore it from git, or delete it and run init again in a new folder.`);
 		}
 		const state = parsed as Partial<WorkspaceState>;
-		this.state = {format: 1, kit: String(state.kit ?? 'unknown'), current: state.current, solutionsLocked: state.solutionsLocked, labs: state.labs ?? {}};
+		const workshop = state.workshop;
+		if (workshop !== undefined && !(typeof workshop === 'object' && workshop !== null && typeof workshop.solutions === 'object' && workshop.solutions !== null && Object.values(workshop.solutions).every(verifier => typeof verifier === 'string' && /^[0-9a-f]{64}$/.test(verifier)))) {
+			throw new WorkspaceError(`${file}: "workshop" should be {"solutions": {"<lab>": "<64 hex digits>"}}, as the workshop command writes it. Restore it from your instructor's repository.`);
+		}
+		const unlocked = state.unlocked;
+		if (unlocked !== undefined && !(Array.isArray(unlocked) && unlocked.every(id => typeof id === 'string'))) {
+			throw new WorkspaceError(`${file}: "unlocked" should be a list of lab ids, not ${JSON.stringify(unlocked)}. Fix it by hand, or delete it and enter the codes again.`);
+		}
+		this.state = {format: 1, kit: String(state.kit ?? 'unknown'), current: state.current, solutionsLocked: state.solutionsLocked, workshop, unlocked, labs: state.labs ?? {}};
 	}
 
 	get labsDir(): string {

@@ -4,8 +4,9 @@
 //   2. each lab's checker on its reference solution (total and per step)
 //   3. the load generator's throughput against a trivial server in another process
 //   4. the Ink app's cold start to its first frame, in a real terminal (tmux)
-// `tsx scripts/bench.ts first-frame` (or startup, checkers, load) runs one section.
-import {execFileSync, spawn} from 'node:child_process';
+//   5. the kit's raw-net load generator against autocannon, side by side on one server
+// `tsx scripts/bench.ts first-frame` (or startup, checkers, load, generators) runs one section.
+import {execFile, execFileSync, spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
@@ -167,6 +168,76 @@ async function firstFrame(): Promise<void> {
 	}
 }
 
+type GeneratorRun = {which: string; keepAlive: boolean; answers: number; errors: number; wallMs: number; cpuMs: number; serverCpuMs: number};
+
+function runGenerator(which: string, url: string, connections: number, seconds: number, mode: string): Promise<GeneratorRun> {
+	return new Promise((resolve, reject) => {
+		execFile(
+			process.execPath,
+			['--import', 'tsx', path.join('scripts', 'bench-generator.ts'), which, url, String(connections), String(seconds), mode],
+			{cwd: packageRoot, timeout: (seconds + 30) * 1000, encoding: 'utf8'},
+			(error, stdout) => {
+				if (error) reject(error);
+				else resolve({...(JSON.parse(stdout.trim().split('\n').at(-1)!) as Omit<GeneratorRun, 'serverCpuMs'>), serverCpuMs: 0});
+			},
+		);
+	});
+}
+
+/**
+The kit's generator (cli/load/generator.ts) and autocannon, each in a process of
+its own, take turns against one single-process node:http server: interleaved
+rounds, the order swapped every round, the same connections and duration. Each
+reports its own CPU during the run only (process.cpuUsage, start-up excluded).
+The machine is shared, so the ratios within a round are what count.
+*/
+async function generators(): Promise<void> {
+	const genRounds = Math.max(3, Number(process.env.BENCH_GEN_ROUNDS ?? 5));
+	const seconds = Number(process.env.BENCH_GEN_SECONDS ?? 3);
+	const connections = 50;
+	const server = spawn(process.execPath, ['-e', "require('http').createServer((q, s) => { s.setHeader('x-worker-pid', process.pid); s.end('ok') }).listen(0, '127.0.0.1', function () { console.log(this.address().port) })"], {stdio: ['ignore', 'pipe', 'inherit']});
+	try {
+		const [chunk] = (await once(server.stdout!, 'data')) as [Buffer];
+		const url = `http://127.0.0.1:${Number(chunk.toString().trim())}/`;
+		console.log(`\n5. Load generators side by side: the kit's (raw net) vs autocannon, ${connections} connections, ${seconds} s runs, ${genRounds} interleaved rounds, one node:http server`);
+		for (const mode of ['keep-alive', 'fresh']) {
+			const runs: Record<string, GeneratorRun[]> = {kit: [], autocannon: []};
+			const rpsRatios: number[] = [];
+			const cpuRatios: number[] = [];
+			for (let round = 0; round < genRounds; round++) {
+				const order = round % 2 === 0 ? ['kit', 'autocannon'] : ['autocannon', 'kit'];
+				for (const which of order) {
+					const before = readProc(server.pid!)?.cpuMs ?? 0;
+					const run = await runGenerator(which, url, connections, seconds, mode);
+					run.serverCpuMs = (readProc(server.pid!)?.cpuMs ?? 0) - before;
+					runs[which]!.push(run);
+				}
+				const kit = runs.kit!.at(-1)!;
+				const ac = runs.autocannon!.at(-1)!;
+				rpsRatios.push(kit.answers / kit.wallMs / (ac.answers / ac.wallMs));
+				cpuRatios.push(kit.cpuMs / kit.answers / (ac.cpuMs / ac.answers));
+			}
+			console.log(`   ${mode === 'fresh' ? 'a new connection per request (autocannon: Connection: close)' : 'keep-alive'}`);
+			for (const which of ['kit', 'autocannon']) {
+				const list = runs[which]!;
+				const rps = list.map(run => (run.answers / run.wallMs) * 1000);
+				const cpuPerRequest = list.map(run => (run.cpuMs * 1000) / Math.max(run.answers, 1));
+				const serverPerRequest = list.map(run => (run.serverCpuMs * 1000) / Math.max(run.answers, 1));
+				const errors = list.reduce((sum, run) => sum + run.errors, 0);
+				console.log(
+					`     ${which.padEnd(11)} ${Math.round(median(rps)).toString().padStart(6)} req/s (${rps.map(value => Math.round(value)).join(' ')})   generator ${median(cpuPerRequest).toFixed(1).padStart(5)} µs CPU/req   server ${median(serverPerRequest).toFixed(1).padStart(5)} µs CPU/req   errors ${errors}`,
+				);
+			}
+			const rpsRatio = median(rpsRatios);
+			const cpuRatio = median(cpuRatios);
+			console.log(`     kit / autocannon, same round: req/s ${rpsRatio.toFixed(2)}x (${rpsRatios.map(value => value.toFixed(2)).join(' ')})   CPU per request ${cpuRatio.toFixed(2)}x (${cpuRatios.map(value => value.toFixed(2)).join(' ')})`);
+			console.log(`     goal: req/s >= 1.00x ${rpsRatio >= 1 ? '(met)' : '(NOT met)'}, CPU per request <= 1.00x ${cpuRatio <= 1 ? '(met)' : '(NOT met)'}`);
+		}
+	} finally {
+		server.kill('SIGKILL');
+	}
+}
+
 const only = process.argv[2];
 const want = (name: string) => only === undefined || only === name;
 console.log(`node-cluster-lab bench: node ${process.version}, ${process.platform}, ${os.cpus().length} cores, load average ${os.loadavg().map(load => load.toFixed(1)).join(' ')}`);
@@ -174,3 +245,4 @@ if (want('startup')) startup();
 if (want('checkers')) checkers();
 if (want('load')) await loadGenerator();
 if (want('first-frame')) await firstFrame();
+if (want('generators')) await generators();

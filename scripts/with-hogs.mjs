@@ -5,8 +5,8 @@
 // are killed by pid; the command's exit code is ours. Each hog also dies on its
 // own when this script's pipe closes (even after a SIGKILL of this script), so
 // no hog outlives a run. The load average is printed before and after.
-import {spawn} from 'node:child_process';
 import os from 'node:os';
+import {execa} from 'execa';
 
 const args = process.argv.slice(2);
 let perCore = 2;
@@ -22,12 +22,13 @@ if (args.length === 0 || !Number.isInteger(perCore) || perCore < 0) {
 
 // A hog spins, and exits when its stdin (our pipe) closes.
 const hogSource = "process.stdin.on('end', () => process.exit(0)).resume(); const spin = () => { const until = Date.now() + 50; while (Date.now() < until); setImmediate(spin); }; spin();";
-const hogs = Array.from({length: perCore * os.availableParallelism()}, () => spawn(process.execPath, ['-e', hogSource], {stdio: ['pipe', 'ignore', 'inherit']}));
+// (execa's `cleanup` also kills them when this script exits.)
+const hogs = Array.from({length: perCore * os.availableParallelism()}, () => execa(process.execPath, ['-e', hogSource], {stdin: 'pipe', stdout: 'ignore', stderr: 'inherit', buffer: false, reject: false}));
 const load = () => os.loadavg().map(value => value.toFixed(1)).join(' ');
 console.error(`[with-hogs] ${hogs.length} CPU hogs (${perCore} per core) beside: ${args.join(' ')}; load average ${load()}`);
 
 const started = Date.now();
-const command = spawn(args[0], args.slice(1), {stdio: 'inherit'});
+const command = execa(args[0], args.slice(1), {stdio: 'inherit', reject: false});
 const stopHogs = () => {
 	for (const hog of hogs) hog.kill('SIGKILL');
 };
@@ -36,13 +37,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 		command.kill(signal);
 	});
 }
-command.on('error', error => {
-	stopHogs();
-	console.error(`[with-hogs] could not start ${args[0]}: ${error.message}`);
+const result = await command;
+stopHogs();
+if (result.exitCode === undefined && result.signal === undefined) {
+	console.error(`[with-hogs] could not start ${args[0]}: ${result.originalMessage || result.shortMessage}`);
 	process.exit(127);
-});
-command.on('exit', (code, signal) => {
-	stopHogs();
-	console.error(`[with-hogs] ${args.join(' ')} ended (${signal ?? `code ${code}`}) after ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${load()}`);
-	process.exit(code ?? 1);
-});
+}
+console.error(`[with-hogs] ${args.join(' ')} ended (${result.signal ?? `code ${result.exitCode}`}) after ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${load()}`);
+process.exit(result.exitCode ?? 1);

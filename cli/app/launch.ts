@@ -8,7 +8,7 @@ import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {UserError} from '../command.js';
 import {createWorkspace, installAdvice} from '../create-workspace.js';
-import {killAllLabGroups} from '../harness/lab-process.js';
+import {killAllLabGroups} from '../harness/lab-groups.js';
 import {renderApp} from '../ui/render.js';
 import {findWorkspace, STATE_FILE, Workspace} from '../workspace.js';
 import {AppSession} from './session.js';

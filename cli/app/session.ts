@@ -7,11 +7,11 @@ useSyncExternalStore and calls the actions; it never starts a process itself.
 import path from 'node:path';
 import {loadCatalog, type Lab} from '../catalog.js';
 import type {LabCheck} from '../checks/step.js';
-import {killAllLabGroups} from '../harness/lab-process.js';
+import {killAllLabGroups} from '../harness/lab-groups.js';
 import {hintsShown, revealNextHint} from '../hints.js';
 import {startersDir} from '../paths.js';
 import {installAdvice} from '../create-workspace.js';
-import {solutionsLocked} from '../solutions.js';
+import {enterCode, solutionLock} from '../solutions.js';
 import type {Workspace} from '../workspace.js';
 import {cancelRun, foldRun, idleRun, startRun, type RunView} from './run-state.js';
 import {solutionDiffs, type SolutionDiff} from './solution-diff.js';
@@ -42,7 +42,8 @@ export type SessionState = {
 };
 
 /** 'ask': not passed yet, show only after a confirmation. */
-export type SolutionAccess = 'locked' | 'ask' | 'open';
+/** locked: no code opens it; workshop: the instructor's code opens it; ask: not passed yet; open. */
+export type SolutionAccess = 'locked' | 'workshop' | 'ask' | 'open';
 
 export type SessionOptions = {
 	workspace: Workspace;
@@ -297,14 +298,27 @@ export class AppSession {
 
 	solutionAccess(): SolutionAccess {
 		const lab = this.state.open;
-		if (!lab || solutionsLocked(this.env, this.workspace)) return 'locked';
+		if (!lab) return 'locked';
+		const lock = solutionLock(this.env, this.workspace, lab.id);
+		if (lock) return lock;
+		// A lab the instructor opened with a workshop code is shown to everyone, passed or not.
+		if (this.workspace.state.workshop?.solutions[lab.id] !== undefined) return 'open';
 		return labStatus(this.workspace, lab.id) === 'passed' ? 'open' : 'ask';
 	}
 
-	/** The reference against the learner's files (context lines around each change); nothing while the instructor lock is on. */
+	/** A workshop code typed in the solution screen (as `unlock` does): undefined once it opened the open lab, else why not. */
+	unlock(code: string): string | undefined {
+		const result = enterCode(this.workspace, code);
+		if ('error' in result) return result.error;
+		this.set({});
+		return result.opened === this.state.open?.id ? undefined : `That code opened ${result.opened}, not ${this.state.open?.id}: open ${result.opened} to see it.`;
+	}
+
+	/** The reference against the learner's files (context lines around each change); nothing while a lock is on. */
 	solution(context = 3): SolutionDiff[] {
 		const lab = this.state.open;
-		if (!lab || this.solutionAccess() === 'locked') return [];
+		const access = this.solutionAccess();
+		if (!lab || access === 'locked' || access === 'workshop') return [];
 		return solutionDiffs(lab, this.workspace.labDir(lab.id), `labs/${lab.id}`, context);
 	}
 

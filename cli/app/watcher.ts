@@ -72,12 +72,18 @@ function isWatchedDir(name: string): boolean {
 	return !name.startsWith('.') && name !== 'node_modules';
 }
 
-/** Every folder under dir that holds watched files ('' for dir itself), with its inode; empty if dir is missing. */
-function folders(dir: string): Map<string, number> {
-	const found = new Map<string, number>();
+/**
+Every folder under dir that holds watched files ('' for dir itself), with who
+it is: inode and birth time, since ext4 gives a folder removed and made again
+(a reset) the same inode number at once, and a watcher of the old one is deaf.
+Empty if dir is missing.
+*/
+function folders(dir: string): Map<string, string> {
+	const found = new Map<string, string>();
 	const walk = (sub: string) => {
 		try {
-			found.set(sub, fs.statSync(path.join(dir, sub)).ino);
+			const stats = fs.statSync(path.join(dir, sub), {bigint: true});
+			found.set(sub, `${stats.ino}@${stats.birthtimeNs}`);
 		} catch {
 			return;
 		}
@@ -119,7 +125,7 @@ export function watchFolder(dir: string, onChange: (file: string) => void, optio
 	let debounce: NodeJS.Timeout | undefined;
 	let poller: NodeJS.Timeout | undefined;
 	/** relative folder ('' for dir, PARENT for dir's parent) -> its watcher and the inode it watches. */
-	const watching = new Map<string, {watcher: fs.FSWatcher; ino: number}>();
+	const watching = new Map<string, {watcher: fs.FSWatcher; id: string}>();
 	const PARENT = '..';
 
 	const changed = (file: string) => {
@@ -147,13 +153,22 @@ export function watchFolder(dir: string, onChange: (file: string) => void, optio
 		watching.clear();
 	};
 
+	/** Close every watcher but the parent's. */
+	const closeBelow = () => {
+		for (const [key, {watcher}] of watching) {
+			if (key === PARENT) continue;
+			watcher.close();
+			watching.delete(key);
+		}
+	};
+
 	const fallBack = () => {
 		closeAll();
 		if (!closed && mode === 'fs') startPolling();
 	};
 
 	/** Watch one folder; false when it cannot be (it vanished meanwhile); throws what fs.watch throws otherwise. */
-	const open = (key: string, ino: number): boolean => {
+	const open = (key: string, id: string): boolean => {
 		const target = key === PARENT ? path.dirname(dir) : path.join(dir, key);
 		let watcher: fs.FSWatcher;
 		try {
@@ -162,13 +177,16 @@ export function watchFolder(dir: string, onChange: (file: string) => void, optio
 			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
 			throw error;
 		}
-		watching.set(key, {watcher, ino});
+		watching.set(key, {watcher, id});
 		watcher.on('change', (event, filename) => {
 			if (closed || watching.get(key)?.watcher !== watcher) return;
 			const name = filename === null || filename === undefined ? '' : String(filename);
 			if (key === PARENT) {
-				// Only the lab's own folder matters up there.
+				// Only the lab's own folder matters up there. It was removed or made again: every
+				// watcher below may watch what is gone (where birth times are missing, the
+				// identity check in arm() cannot tell), so all are opened again.
 				if (name !== path.basename(dir)) return;
+				closeBelow();
 				arm();
 				changed('');
 				return;
@@ -197,13 +215,13 @@ export function watchFolder(dir: string, onChange: (file: string) => void, optio
 		try {
 			for (const [key, entry] of watching) {
 				if (key === PARENT) continue;
-				if (now.get(key) !== entry.ino) {
+				if (now.get(key) !== entry.id) {
 					entry.watcher.close();
 					watching.delete(key);
 				}
 			}
-			for (const [key, ino] of now) {
-				if (watching.has(key) || !open(key, ino)) continue;
+			for (const [key, id] of now) {
+				if (watching.has(key) || !open(key, id)) continue;
 				// Files may have been written in a new folder before its watcher opened (mkdir -p lib && cp …).
 				const [file] = snapshot(path.join(dir, key)).keys();
 				if (file !== undefined) changed(key ? path.join(key, file) : file);
@@ -217,9 +235,9 @@ export function watchFolder(dir: string, onChange: (file: string) => void, optio
 	else {
 		try {
 			mode = 'fs';
-			open(PARENT, 0);
+			open(PARENT, '');
 			const now = folders(dir);
-			for (const [key, ino] of now) open(key, ino);
+			for (const [key, id] of now) open(key, id);
 		} catch {
 			closeAll();
 			startPolling();

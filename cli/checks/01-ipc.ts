@@ -1,7 +1,10 @@
 import {randomUUID} from 'node:crypto';
+import {connectionQueue} from '../harness/open-connections.js';
 import {childrenOf, readProc} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
-import {busyNote, describeFailures, exitOnDisconnectStep, ipcChildren, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
+import {trackedGet} from '../harness/tracked-get.js';
+import {sampleProcess} from '../harness/cpu-share.js';
+import {stuckNote, describeFailures, exitOnDisconnectStep, ipcChildren, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -33,8 +36,11 @@ function examples<T>(items: T[], show: (item: T) => string, max = 3): string {
 	return shown.join('\n');
 }
 
+/** How long a request sent at start-up may wait: children load tsx first (seconds on a busy machine; over 15 s with CPU hogs at a load average of 30). */
+const STARTUP_ANSWER_MS = 30_000;
+
 async function statsSnapshot(context: StepContext): Promise<Record<string, number>> {
-	const answer = await context.http.get('/stats', {timeoutMs: 5000});
+	const answer = await context.http.get('/stats', {timeoutMs: 15_000});
 	const body = jsonBody(answer);
 	if (answer.status !== 200 || typeof body !== 'object' || body === null || Array.isArray(body)) {
 		context.fail({
@@ -71,20 +77,32 @@ export const ipcCheck: LabCheck = {
 		{
 			id: 'answers',
 			title: 'Answers GET /work with JSON and x-worker-pid',
-			timeoutMs: 20_000,
+			timeoutMs: 70_000,
 			async run(context) {
 				context.waitingFor('an answer to GET /work?id=hello');
-				const cpuBefore = readProc(context.primaryPid)?.cpuMs ?? 0;
+				const cpuBefore = sampleProcess(context.primaryPid);
 				// The first request may reach children that are still starting (tsx in
 				// every child): on a busy machine that takes seconds, so wait long.
-				const answer = await context.http.get(workPath('hello'), {timeoutMs: 15_000});
+				let answer = await context.http.get(workPath('hello'), {timeoutMs: 15_000});
+				// Refused while the children were still starting, and answered once they run? That is
+				// a request racing start-up: step one-worker arranges that race every time and judges
+				// it there. Asked again (bounded) so that this step judges only the answer itself.
+				if (answer.status >= 500) {
+					context.waitingFor('an answer to GET /work?id=hello once your children have had time to start');
+					for (const stopAt = Date.now() + STARTUP_ANSWER_MS; answer.status >= 500 && Date.now() < stopAt && !context.signal.aborted; ) {
+						await new Promise(resolve => setTimeout(resolve, 250));
+						const again = await context.http.get(workPath('hello'), {timeoutMs: 15_000});
+						if (again.status === 200) context.note(`the first GET /work, sent as your program started, got status ${answer.status}; a later one 200 (step one-worker judges requests racing start-up)`);
+						answer = again.status === 0 ? answer : again;
+					}
+				}
 				const body = jsonBody(answer) as {id?: unknown} | undefined;
 				const repro = context.curl(workPath('hello'));
 				if (answer.status === 0) {
 					context.fail({
 						message: 'GET /work?id=hello got no answer',
 						expected: '200 with {"id": "hello", "pid": <child pid>}',
-						actual: [answer.error, busyNote(context.primaryPid, cpuBefore, answer.ms)].filter(Boolean).join('\n'),
+						actual: [answer.error, stuckNote(context.primaryPid, cpuBefore)].filter(Boolean).join('\n'),
 						hint: 'Does the primary answer once the child replies? Does the child reply at all?',
 						repro,
 					});
@@ -143,7 +161,8 @@ export const ipcCheck: LabCheck = {
 		{
 			id: 'no-cross-talk',
 			title: '200 concurrent requests each get their own answer',
-			timeoutMs: 35_000,
+			// Answers are judged for whose they are, not how fast: 20 s each (at a load average of 30, 2 to 9 of 200 took over 5 s).
+			timeoutMs: 70_000,
 			async run(context) {
 				// First replies that must cross, in an order the checker arranges: a slow
 				// request, then fast ones one at a time until the slow one is answered.
@@ -172,7 +191,7 @@ export const ipcCheck: LabCheck = {
 				// Random delays make the children's replies come back out of order.
 				const delays = ids.map(() => Math.floor(Math.random() * 101));
 				context.waitingFor('answers to 200 requests sent 50 at a time');
-				const answers = await context.http.burst({count: 200, concurrency: 50, timeoutMs: 5000, path: index => workPath(ids[index]!, delays[index])});
+				const answers = await context.http.burst({count: 200, concurrency: 50, timeoutMs: 20_000, path: index => workPath(ids[index]!, delays[index])});
 				const failed = answers.filter(answer => answer.status !== 200);
 				if (failed.length > 0) {
 					context.fail({
@@ -225,14 +244,14 @@ export const ipcCheck: LabCheck = {
 		{
 			id: 'same-id',
 			title: 'Two requests with the same id at once each get their own answer',
-			timeoutMs: 15_000,
+			timeoutMs: 40_000,
 			async run(context) {
 				// Clients choose ?id=, so two may send the same one. Each pair: a slow
 				// and a fast request with one id, sent together. A primary that keys its
 				// pending requests by the client's id loses one of each pair: the fast
 				// reply answers the slow request early, or the slow one is never answered.
 				const SLOW_MS = 300;
-				const ANSWER_WITHIN_MS = 8000;
+				const ANSWER_WITHIN_MS = 20_000;
 				const pairs = ['twin-a', 'twin-b', 'twin-c'];
 				context.waitingFor(`answers to ${pairs.length} pairs of requests, each pair sharing one id`);
 				const sent = pairs.flatMap(id => [
@@ -276,7 +295,7 @@ export const ipcCheck: LabCheck = {
 		{
 			id: 'work-in-children',
 			title: 'The work really runs in the child named by x-worker-pid',
-			timeoutMs: 40_000,
+			timeoutMs: 100_000,
 			async run(context) {
 				const kids = children(context);
 				const pids = [context.primaryPid, ...kids];
@@ -285,12 +304,11 @@ export const ipcCheck: LabCheck = {
 				context.waitingFor(`answers to ${count} requests that each burn ${SPIN_MS} ms of CPU`);
 				// One at a time: with 3 children on 2 cores, concurrent busy loops that
 				// count wall-clock time would get too little CPU and fail correct code.
-				const answers = await context.http.burst({count, concurrency: 1, timeoutMs: 15_000, path: index => workPath(`cpu-${index}`, 0, SPIN_MS)});
+				// 30 s each: 300 ms of CPU is 6 s or more of wall time for a process that gets 5% of a core
+				// (a load average of 40 on 2 cores). The CPU figures are judged first: they hold however slow.
+				const answers = await context.http.burst({count, concurrency: 1, timeoutMs: 30_000, path: index => workPath(`cpu-${index}`, 0, SPIN_MS)});
 				const used = new Map(pids.map(pid => [pid, (readProc(pid)?.cpuMs ?? 0) - before.get(pid)!]));
 				const failed = answers.filter(answer => answer.status !== 200);
-				if (failed.length > 0) {
-					context.fail({message: `${failed.length} of ${count} requests with spin=${SPIN_MS} failed`, expected: 'status 200', actual: describeFailures(failed), repro: context.curl(workPath('x', 0, SPIN_MS))});
-				}
 				const claimed = countByPid(answers);
 				// CPU time is counted in 10 ms ticks, and only while a process runs, so
 				// CPU hogs beside it change neither figure. A child gets half its claimed
@@ -309,18 +327,21 @@ export const ipcCheck: LabCheck = {
 						repro: `${context.curl(workPath('x', 0, 2000))}   # then watch: top -p ${pids.join(',')}`,
 					});
 				}
+				if (failed.length > 0) {
+					context.fail({message: `${failed.length} of ${count} requests with spin=${SPIN_MS} failed`, expected: 'status 200', actual: describeFailures(failed), repro: context.curl(workPath('x', 0, SPIN_MS))});
+				}
 				context.note(table.replace(/\n/g, '; '));
 			},
 		},
 		{
 			id: 'stats',
 			title: '/stats agrees with what the checker counted',
-			timeoutMs: 15_000,
+			timeoutMs: 45_000,
 			async run(context) {
 				context.waitingFor('GET /stats');
 				const before = await statsSnapshot(context);
 				context.waitingFor('answers to 60 requests');
-				const answers = await context.http.burst({count: 60, concurrency: 10, timeoutMs: 5000, path: index => workPath(`stats-${index}`)});
+				const answers = await context.http.burst({count: 60, concurrency: 10, timeoutMs: 15_000, path: index => workPath(`stats-${index}`)});
 				const failed = answers.filter(answer => answer.status !== 200);
 				if (failed.length > 0) context.fail({message: `${failed.length} of 60 requests failed`, expected: 'status 200', actual: describeFailures(failed)});
 				context.waitingFor('GET /stats');
@@ -331,10 +352,10 @@ export const ipcCheck: LabCheck = {
 		{
 			id: 'child-death',
 			title: "A killed child's requests get 503 at once, and a replacement appears",
-			timeoutMs: 25_000,
+			timeoutMs: 70_000,
 			async run(context) {
 				const SLOW_MS = 2000;
-				const FAST_ENOUGH_MS = 1500;
+				const FAST_ENOUGH_MS = 5000;
 				const original = children(context);
 				let victim = 0;
 				let got503 = false;
@@ -345,10 +366,10 @@ export const ipcCheck: LabCheck = {
 					victim = current[round % current.length]!;
 					const count = WORKERS * 6;
 					context.waitingFor(`${count} slow requests (delay=${SLOW_MS}) while child ${victim} is killed`);
-					const pending = Array.from({length: count}, (_, index) => context.http.get(workPath(`slow-${round}-${index}`, SLOW_MS), {timeoutMs: SLOW_MS + 2500}));
+					const pending = Array.from({length: count}, (_, index) => context.http.get(workPath(`slow-${round}-${index}`, SLOW_MS), {timeoutMs: SLOW_MS + 10_000}));
 					// A handshake instead of a sleep: once a request sent after the slow
 					// ones is answered, the primary has read and dispatched those.
-					await context.http.get(workPath('barrier'), {timeoutMs: 5000});
+					await context.http.get(workPath('barrier'), {timeoutMs: 15_000});
 					const killedAt = Date.now();
 					process.kill(victim, 'SIGKILL');
 					const answers: Answer[] = await Promise.all(pending);
@@ -391,10 +412,10 @@ export const ipcCheck: LabCheck = {
 				const replacement = await pollUntil(() => {
 					const pids = ipcChildren(context.primaryPid).filter(pid => !original.includes(pid));
 					return pids.length > 0 && ipcChildren(context.primaryPid).length >= WORKERS ? pids[0] : undefined;
-				}, 3000, context);
+				}, 8000, context);
 				if (replacement === undefined) {
 					context.fail({
-						message: `No replacement child appeared within 3 s of killing ${victim}`,
+						message: `No replacement child appeared within 8 s of killing ${victim}`,
 						expected: `${WORKERS} live IPC children again`,
 						actual: `children now: ${list(ipcChildren(context.primaryPid))}`,
 						hint: 'Fork a new child in the "exit" handler (unless the primary is shutting down).',
@@ -403,7 +424,7 @@ export const ipcCheck: LabCheck = {
 				context.waitingFor(`the replacement child ${replacement} to answer a request`);
 				let served = false;
 				for (let attempt = 0; attempt < 10 && !served; attempt++) {
-					const answers = await context.http.burst({count: WORKERS, concurrency: WORKERS, timeoutMs: 5000, path: index => workPath(`new-${attempt}-${index}`)});
+					const answers = await context.http.burst({count: WORKERS, concurrency: WORKERS, timeoutMs: 15_000, path: index => workPath(`new-${attempt}-${index}`)});
 					served = answers.some(answer => answer.pid === replacement);
 				}
 				if (!served) {
@@ -425,6 +446,7 @@ export const ipcCheck: LabCheck = {
 					path: workPath('whole'),
 					count: 10 * live.length,
 					concurrency: 3,
+					timeoutMs: 15_000,
 					hint: 'In the dead child\'s "exit" handler, take it off the list your dispatcher picks from (and skip children whose .connected is false); the replacement goes on that list.',
 				});
 				requireStatsMatch(context, statsBefore, await statsSnapshot(context), whole, ` after child ${victim} was replaced`);
@@ -435,14 +457,42 @@ export const ipcCheck: LabCheck = {
 		{
 			id: 'one-worker',
 			title: `Restarted with WORKERS=${MORE_WORKERS}: exactly that many children, working from the first request`,
-			timeoutMs: 40_000,
+			// The restart (up to 20 s under load), the requests read, then children that finish loading tsx.
+			timeoutMs: 100_000,
 			async run(context) {
 				await context.restart({WORKERS: String(MORE_WORKERS)});
-				// Sent the moment the port accepts, while the children may still be
-				// loading: the primary may send them work at once (Node holds it).
+				// Requests racing start-up, made certain: the children that exist when the port
+				// accepts (most likely still loading) are frozen (SIGSTOP) until the primary has
+				// read every request, so none can have said it was ready; then they go on. A
+				// primary that drops work while no child is ready fails here every time, not by luck.
 				const count = 20;
-				context.waitingFor(`answers to ${count} requests sent as soon as the restarted program listens`);
-				const answers = await context.http.burst({count, concurrency: 10, timeoutMs: 10_000, path: index => workPath(`five-${index}`)});
+				const frozen = ipcChildren(context.primaryPid);
+				let answers: Answer[] = [];
+				let handshake = '';
+				const signal = (pid: number, name: NodeJS.Signals) => {
+					try {
+						process.kill(pid, name);
+					} catch {
+						// gone already
+					}
+				};
+				for (const pid of frozen) signal(pid, 'SIGSTOP');
+				try {
+					context.waitingFor(`${count} requests sent as soon as the restarted program listens to be read by your primary, its children ${list(frozen)} paused (SIGSTOP)`);
+					// Each may wait for the read (below) and then for a child that starts only once it goes on.
+					const sent = Array.from({length: count}, (_, index) => trackedGet(context.host, context.port, workPath(`early-${index}`), 2 * STARTUP_ANSWER_MS));
+					const read = await pollUntil(() => {
+						const pending = sent.filter(request => !request.done());
+						return pending.every(request => request.clientPort() !== undefined && connectionQueue(context.port, request.clientPort()!)?.unread === 0) ? true : undefined;
+					}, STARTUP_ANSWER_MS, context);
+					handshake = read ? `read by your primary while ${frozen.length === 0 ? 'no child existed yet' : `children ${list(frozen)} were paused`}` : `not all read by your primary within ${STARTUP_ANSWER_MS / 1000} s`;
+					for (const pid of frozen) signal(pid, 'SIGCONT');
+					frozen.length = 0;
+					context.waitingFor(`answers to ${count} requests sent as soon as the restarted program listened`);
+					answers = await Promise.all(sent.map(request => request.answer));
+				} finally {
+					for (const pid of frozen) signal(pid, 'SIGCONT');
+				}
 				const pids = (await pollUntil(() => {
 					const found = ipcChildren(context.primaryPid);
 					return found.length >= MORE_WORKERS ? found : undefined;
@@ -453,8 +503,8 @@ export const ipcCheck: LabCheck = {
 					context.fail({
 						message: `${failed.length} of ${count} requests sent right after a restart with WORKERS=${MORE_WORKERS} failed`,
 						expected: 'every request answered 200, also those that arrive while the children are still starting',
-						actual: describeFailures(failed),
-						hint: 'Fork the children before you listen, and send them work at once: a message sent to a child that is still loading waits for its "message" listener.',
+						actual: `${describeFailures(failed)} (the requests were ${handshake})`,
+						hint: 'Fork the children before you listen, and send them work at once: a message sent to a child that is still loading waits for its "message" listener. Do not answer 503 because no child has said it is ready yet.',
 						repro: `${context.runItYourself} & sleep 0.3; ${context.curl(workPath('early'))}`,
 					});
 				}
@@ -470,7 +520,7 @@ export const ipcCheck: LabCheck = {
 					});
 				}
 				context.memo.set('children', pids);
-				context.note(`spread over ${count} requests: ${pids.map(pid => tally.get(pid) ?? 0).join(' / ')}`);
+				context.note(`${count} requests ${handshake}, all answered; spread: ${pids.map(pid => tally.get(pid) ?? 0).join(' / ')}`);
 			},
 		},
 		exitOnDisconnectStep({
@@ -481,7 +531,7 @@ export const ipcCheck: LabCheck = {
 				// Not awaited: they end when the primary dies.
 				for (let index = 0; index < 2 * kids.length; index++) void context.http.get(workPath(`held-${index}`, HOLD_MS), {timeoutMs: HOLD_MS + 5000});
 				// A handshake: once a request sent after them is answered, the primary has dispatched them.
-				await context.http.get(workPath('barrier'), {timeoutMs: 5000});
+				await context.http.get(workPath('barrier'), {timeoutMs: 15_000});
 			},
 		}),
 	],

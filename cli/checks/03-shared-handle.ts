@@ -1,7 +1,8 @@
 import http from 'node:http';
 import {childrenOf, descendantsOf, fdCount, holdersOf, isAlive, readProc, socketInodes, tcpRows, tcpRowsOnPort} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
-import {busyNote, describeFailures, exitOnDisconnectStep, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
+import {sampleProcess} from '../harness/cpu-share.js';
+import {stuckNote, describeFailures, exitOnDisconnectStep, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep, withIdleAndHalfSent} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 import {pollsSocket} from '../harness/accepting.js';
 
@@ -244,8 +245,7 @@ export const sharedHandleCheck: LabCheck = {
 				// with a message that names it.
 				const ATTEMPTS = 15;
 				const ATTEMPT_TIMEOUT_MS = 1500;
-				const cpuBefore = readProc(context.primaryPid)?.cpuMs ?? 0;
-				const started = Date.now();
+				const cpuBefore = sampleProcess(context.primaryPid);
 				const hung: Answer[] = [];
 				let answer: Answer | undefined;
 				for (let attempt = 1; attempt <= ATTEMPTS && !context.signal.aborted; attempt++) {
@@ -263,7 +263,7 @@ export const sharedHandleCheck: LabCheck = {
 					return context.fail({
 						message: answer ? `GET / failed: ${answer.error}` : `GET / got no answer on any of ${ATTEMPTS} connections`,
 						expected: '200 with an x-worker-pid header, from one of your children',
-						actual: [answer ? answer.error : `${hung.length} × no answer within ${ATTEMPT_TIMEOUT_MS} ms`, busyNote(context.primaryPid, cpuBefore, Date.now() - started)].filter(Boolean).join('\n'),
+						actual: [answer ? answer.error : `${hung.length} × no answer within ${ATTEMPT_TIMEOUT_MS} ms`, stuckNote(context.primaryPid, cpuBefore)].filter(Boolean).join('\n'),
 						hint: 'Something accepts connections but never answers. Does each child receive the server and call listen() on it? A server sent before listen() has finished arrives without a handle, and one sent before the child has a "message" listener starts accepting with nobody to answer.',
 						repro,
 					});
@@ -670,10 +670,13 @@ export const sharedHandleCheck: LabCheck = {
 				context.note(`killed ${victim} after ${before.length} requests; ${lostInFlight.length} in flight on it failed (${describeFailures(lostInFlight) || 'none'}); ${after.length} after the kill all answered: ${[...afterTally].map(([pid, count]) => `${pid}: ${count}`).join(', ')}`);
 			},
 		},
-		sigtermStep({
-			primaryHint: 'Handle SIGTERM in the primary: kill the children, then exit.',
-			orphanHint: 'A forked child keeps running when its parent dies, and a child holding a listening socket keeps serving on it. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
-		}),
+		// With connections open that never finish on their own: a shutdown that waits for them has no deadline.
+		withIdleAndHalfSent(
+			sigtermStep({
+				primaryHint: 'Handle SIGTERM in the primary: kill the children (child.kill()), then exit, with a timer that ends everything after 2 s whatever happens. Do not wait for the children to close their servers gracefully: an idle keep-alive connection or a half-sent request can keep server.close() waiting for ever.',
+				orphanHint: 'A forked child keeps running when its parent dies, and a child holding a listening socket keeps serving on it. Make children exit on process.on("disconnect"), and kill them from the primary on SIGTERM.',
+			}),
+		),
 		{
 			id: 'one-worker',
 			title: `Restarted with WORKERS=${MORE_WORKERS}: exactly that many children, each accepting on the one socket`,

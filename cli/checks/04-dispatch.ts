@@ -5,7 +5,8 @@ import net from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
 import {descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
-import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
+import {writeAtOnce, writtenWhileFrozen} from '../harness/write-at-once.js';
+import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep, withIdleAndHalfSent} from './common.js';
 import type {Failure} from './events.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
@@ -231,45 +232,6 @@ async function exchange(
 	});
 }
 
-/** The outcome of one request written the instant its connection opened. */
-type RawResult = {status: number; pid?: number; error?: string; hung: boolean};
-
-/**
-A raw HTTP/1.1 request with node:net, written in the 'connect' callback, so the
-bytes are usually there before the primary has handed the connection on. Most
-clients do this; the earlier steps deliberately wait (see exchange).
-*/
-function writeAtOnce(host: string, port: number, timeoutMs: number, localAddress?: string): Promise<RawResult> {
-	return new Promise(resolve => {
-		const socket = net.connect({host, port, ...(localAddress ? {localAddress} : {})});
-		let data = '';
-		let settled = false;
-		const finish = (result: RawResult) => {
-			if (settled) return;
-			settled = true;
-			clearTimeout(timer);
-			socket.destroy();
-			resolve(result);
-		};
-		const timer = setTimeout(() => finish({status: 0, hung: true, error: `no answer within ${timeoutMs} ms`}), timeoutMs);
-		socket.setEncoding('latin1');
-		socket.on('connect', () => socket.write(`GET / HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: close\r\n\r\n`));
-		socket.on('data', chunk => {
-			data += chunk;
-		});
-		socket.on('error', error => finish({status: 0, hung: false, error: describeError(error)}));
-		socket.on('close', () => {
-			const status = /^HTTP\/1\.[01] (\d{3})/.exec(data);
-			if (!status) {
-				finish({status: 0, hung: false, error: data === '' ? 'the server closed the connection without answering' : `an answer that is not HTTP: ${JSON.stringify(data.slice(0, 60))}`});
-				return;
-			}
-			const pid = /\r\nx-worker-pid:\s*(\d+)\s*\r\n/i.exec(data);
-			finish({status: Number(status[1]), hung: false, pid: pid ? Number(pid[1]) : undefined});
-		});
-	});
-}
-
 /** Run `count` tasks, `concurrency` at a time; stop starting new ones when `stop()` says so or after `deadlineMs`. */
 async function lanes<T>(count: number, concurrency: number, deadlineMs: number, task: (index: number) => Promise<T>, stop: () => boolean = () => false): Promise<T[]> {
 	const results: T[] = [];
@@ -373,6 +335,12 @@ type Crowd = {
 
 const ROUND_ROBIN_CROWD: Crowd = {under: '', clients: ['127.0.0.1']};
 
+/** The primary's descendants that hold a listening socket on PORT (none, in a correct program). */
+function listenersInChildren(context: StepContext): number[] {
+	const descendants = descendantsOf(context.primaryPid).map(proc => proc.pid);
+	return [...new Set(listenInodes(context.port).flatMap(inode => holdersOf(inode, descendants)))];
+}
+
 function addressOf(crowd: Crowd, index: number): string {
 	return crowd.clients[index % crowd.clients.length]!;
 }
@@ -388,6 +356,12 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 	let coHeld = 0;
 	let sampled = 0;
 	let unjudged = 0;
+	// A request is written once a child holds its connection, or after handoverMs anyway. On a busy
+	// machine a hand-over can take longer than that: a request written before it and never answered
+	// may have been read by a primary without pauseOnConnect, which is write-at-once's verdict, not
+	// this step's. Such a sample is taken again, waiting twice as long for the hand-over (bounded).
+	let handoverMs = HANDOVER_MAX_MS;
+	let retaken = 0;
 	// On a busy machine a sample can take a second: after 12 s, 12 samples are enough
 	// (a primary that answers every fourth connection itself lies 3 times in 12).
 	const enoughAt = Date.now() + 12_000;
@@ -395,7 +369,14 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 		sampled++;
 		context.waitingFor(`sample ${index + 1} of ${samples}${crowd.under}: a GET / and who holds its connection in /proc`);
 		// Every 10th sample also looked up the slow, certain way.
-		const answer = await exchange(context, '/', candidates, {verify: true, confirm: index % 10 === 0, localAddress: addressOf(crowd, index), timeoutMs: 10_000});
+		const answer = await exchange(context, '/', candidates, {verify: true, confirm: index % 10 === 0, localAddress: addressOf(crowd, index), timeoutMs: 10_000, handoverMs});
+		if (answer.status === 0 && !answer.released && !answer.holders.some(pid => pid !== context.primaryPid) && retaken < 6 && Date.now() < enoughAt) {
+			retaken++;
+			handoverMs = Math.min(8000, handoverMs * 2);
+			sampled--;
+			index--;
+			continue;
+		}
 		if (answer.status !== 200) {
 			failed.push(answer);
 			continue;
@@ -429,9 +410,13 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 			repro: `exec 3<>/dev/tcp/${context.host}/${context.port}; printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3; sleep 0.5; ss -tnp 'sport = :${context.port}'; timeout 1 cat <&3 | grep -i x-worker-pid; exec 3<&-`,
 		});
 	}
-	if (coHeld > 0 || unjudged > 0) {
+	if (coHeld > 0 || unjudged > 0 || retaken > 0) {
 		context.note(
-			[coHeld > 0 ? `your primary also still held ${coHeld} of ${sampled} connections after handing them over (see fd-flat)` : '', unjudged > 0 ? `${unjudged} of ${sampled} connections had closed before their holder could be read: not judged` : '']
+			[
+				coHeld > 0 ? `your primary also still held ${coHeld} of ${sampled} connections after handing them over (see fd-flat)` : '',
+				unjudged > 0 ? `${unjudged} of ${sampled} connections had closed before their holder could be read: not judged` : '',
+				retaken > 0 ? `${retaken} samples written before a slow hand-over got no answer and were taken again (write-at-once judges lost requests)` : '',
+			]
 				.filter(Boolean)
 				.join('; '),
 		);
@@ -442,24 +427,16 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 /** write-at-once: requests written in the 'connect' callback all get 200 (pauseOnConnect). Returns a note. */
 async function requireNoneLost(context: StepContext, crowd: Crowd, count: number): Promise<string> {
 	const STOP_AFTER = 10;
-	// Lost is forever; slow (a loaded machine, children busy) is not. 8 s tells them apart.
-	const TIMEOUT_MS = 8000;
+	// Lost is forever; slow (a loaded machine, children busy) is not. 20 s tells them apart: at a load
+	// average of 20-30, with CPU hogs, a program that reads nothing early left 17 of 72 unanswered for 8 s.
+	const TIMEOUT_MS = 20_000;
 	let hung = 0;
 	// Deterministic first: with the primary frozen (SIGSTOP), 20 clients connect and write
 	// their request; on SIGCONT it accepts 20 connections whose bytes are already waiting,
 	// which a primary that reads on accept takes before it can hand them over.
 	context.waitingFor(`20 raw requests${crowd.under}, written while your primary is paused (SIGSTOP)`);
 	const FROZEN = 20;
-	let frozen: Array<Promise<RawResult>> = [];
-	process.kill(context.primaryPid, 'SIGSTOP');
-	try {
-		await pollUntil(() => (readProc(context.primaryPid)?.state === 'T' ? true : undefined), 1000, context);
-		frozen = Array.from({length: FROZEN}, (_, index) => writeAtOnce(context.host, context.port, TIMEOUT_MS, addressOf(crowd, index)));
-		await delay(300);
-	} finally {
-		process.kill(context.primaryPid, 'SIGCONT');
-	}
-	const first = await Promise.all(frozen);
+	const first = await writtenWhileFrozen({acceptor: context.primaryPid, host: context.host, port: context.port, count: FROZEN, timeoutMs: TIMEOUT_MS, localAddress: index => addressOf(crowd, index)});
 	hung = first.filter(result => result.hung).length;
 	context.waitingFor(`${count} raw requests${crowd.under}, 20 at a time, each written in the socket's connect callback`);
 	const rest = await lanes(count, 20, 25_000, async index => {
@@ -502,13 +479,15 @@ async function requireFdsFlat(context: StepContext, crowd: Crowd, count: number)
 	const before = fdCount(pid) ?? 0;
 	const socketsBefore = socketInodes(pid).size;
 	context.waitingFor(`answers to ${count} requests on fresh connections${crowd.under}, 10 at a time`);
-	const answers = await lanes(count, 10, 30_000, index => context.http.get('/', {localAddress: addressOf(crowd, index), timeoutMs: 5000}));
+	// 15 s per request: this step counts files, and a request that waits behind a busy machine (or a stalled
+	// checker) is slow, not lost; write-at-once and honest-pids judge answers.
+	const answers = await lanes(count, 10, 45_000, index => context.http.get('/', {localAddress: addressOf(crowd, index), timeoutMs: 15_000}));
 	const failed = answers.filter(answer => answer.status !== 200);
 	if (failed.length > 0 || answers.length < count) {
 		context.fail({
 			message: `${failed.length + count - answers.length} of ${count} requests${crowd.under} failed`,
 			expected: 'status 200',
-			actual: describeFailures(failed) || `only ${answers.length} requests were sent within 30 s`,
+			actual: describeFailures(failed) || `only ${answers.length} requests were sent within 45 s`,
 			repro: context.curl('/'),
 		});
 	}
@@ -582,7 +561,7 @@ function priorityCrowd(prefix: string): Crowd {
 }
 
 /** `perClient` requests from each address: the first alone, the rest at once (one address, several connections at the same moment). */
-async function fromEach(context: StepContext, addresses: readonly string[], perClient: number, timeoutMs = 10_000): Promise<Array<{address: string; answers: Answer[]}>> {
+async function fromEach(context: StepContext, addresses: readonly string[], perClient: number, timeoutMs = 20_000): Promise<Array<{address: string; answers: Answer[]}>> {
 	return Promise.all(
 		addresses.map(async address => {
 			const first = await context.http.get('/', {localAddress: address, timeoutMs});
@@ -601,6 +580,7 @@ async function requirePriority(context: StepContext, prefix: string, perClient: 
 	const kids = children(context);
 	const {priority: priorityClients_, normal: normalClients} = priorityClients(prefix);
 	context.waitingFor(`${perClient} requests from each of ${priorityClients_.length} priority and ${normalClients.length} normal clients (PRIORITY_PREFIX=${prefix})`);
+	// Every priority connection goes to one child at the same moment: on a busy machine its answers are slow, not lost (20 s each).
 	const [priority, normal] = await Promise.all([fromEach(context, priorityClients_, perClient), fromEach(context, normalClients, perClient)]);
 	const all = [...priority, ...normal].flatMap(({answers}) => answers);
 	const failed = all.filter(answer => answer.status !== 200);
@@ -696,41 +676,6 @@ function droppedEarly(context: StepContext, what: string, expected: string, actu
 	};
 }
 
-/**
-A deadline tested with work in flight that outlasts it: while the step runs, an
-idle keep-alive connection (one request answered) and a request whose headers
-never end stay open.
-*/
-function withWorkInFlight(step: Step): Step {
-	return {
-		...step,
-		title: `${step.title}, with an idle keep-alive connection and a half-sent request open`,
-		async run(context) {
-			const {host, port} = context;
-			context.waitingFor('an idle keep-alive connection and a half-sent request, open before SIGTERM');
-			const idle = net.connect({host, port});
-			const half = net.connect({host, port});
-			for (const socket of [idle, half]) socket.on('error', () => {});
-			try {
-				await new Promise<void>(resolve => {
-					const timer = setTimeout(resolve, 5000);
-					idle.once('data', () => {
-						clearTimeout(timer);
-						resolve();
-					});
-					idle.write(`GET / HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: keep-alive\r\n\r\n`);
-				});
-				half.write(`GET / HTTP/1.1\r\nHost: ${host}:${port}\r\n`);
-				await delay(200);
-				await step.run(context);
-			} finally {
-				idle.destroy();
-				half.destroy();
-			}
-		},
-	};
-}
-
 export const dispatchCheck: LabCheck = {
 	lab: '04-dispatch',
 	// STRATEGY is left out on purpose: the first run checks that round-robin is the default.
@@ -777,7 +722,16 @@ export const dispatchCheck: LabCheck = {
 					context.waitingFor('a second GET / once your children have had time to start');
 					let later = false;
 					for (const stopAt = Date.now() + 10_000; !later && Date.now() < stopAt && !context.signal.aborted; await delay(250)) later = (await context.http.get('/', {timeoutMs: 5000})).status === 200;
-					if (later) context.fail(droppedEarly(context, 'GET / sent as soon as your program listened was closed without an answer, yet a later one was answered', '200 for the first request too', `${answer.error}; ${answer.holders.some(pid => pid !== context.primaryPid) ? '' : 'no child ever held the connection'}`));
+					// Whether this one request came before the children were ready is the machine's timing;
+					// ip-hash-robust opens 8 connections the instant a restart listens, every time, and judges it.
+					if (later) return context.note('the first GET / was closed without an answer while the children were starting, and a later one was answered: judged at ip-hash-robust');
+				}
+				if (answer.status === 0 && listenersInChildren(context).length > 0) {
+					// A child holding a listening socket of its own accepts connections itself, and one
+					// that got it before its 'message' listener existed never answers them: that is
+					// listen-only-in-primary's verdict, two steps on, not a hang with this step's hint.
+					context.note(`GET / got no answer, and ${list(listenersInChildren(context))} hold a listening socket on the port: judged at listen-only-in-primary`);
+					return;
 				}
 				if (answer.status === 0) {
 					context.fail({
@@ -859,7 +813,7 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'honest-pids',
 			title: 'Each connection is held by the child named in x-worker-pid',
-			timeoutMs: 40_000,
+			timeoutMs: 60_000,
 			async run(context) {
 				await requireHonestPids(context, ROUND_ROBIN_CROWD, 20);
 			},
@@ -867,16 +821,28 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'round-robin',
 			title: 'Round-robin: 90 connections, each child within ±1 of 30',
-			timeoutMs: 45_000,
+			timeoutMs: 90_000,
 			async run(context) {
 				const COUNT = 90;
 				const kids = children(context);
 				const candidates = [context.primaryPid, ...kids];
 				const answers: Exchange[] = [];
+				// As in honest-pids: a request written before a slow hand-over and never answered may have been
+				// read by a primary without pauseOnConnect (write-at-once's verdict). It is not counted; the
+				// connection went to some child in turn all the same, so each such loss widens the tolerance by one.
+				let handoverMs = HANDOVER_MAX_MS;
+				let retaken = 0;
 				// One at a time: the order the primary sees is the order we send.
 				for (let index = 0; index < COUNT; index++) {
 					context.waitingFor(`connection ${index + 1} of ${COUNT}, one at a time`);
-					answers.push(await exchange(context, '/', candidates, {timeoutMs: 10_000}));
+					const answer = await exchange(context, '/', candidates, {timeoutMs: 10_000, handoverMs});
+					if (answer.status === 0 && !answer.released && !answer.holders.some(pid => pid !== context.primaryPid) && retaken < 3) {
+						retaken++;
+						handoverMs = Math.min(8000, handoverMs * 2);
+						index--;
+						continue;
+					}
+					answers.push(answer);
 				}
 				const failed = answers.filter(answer => answer.status !== 200);
 				if (failed.length > 0) {
@@ -890,7 +856,7 @@ export const dispatchCheck: LabCheck = {
 				const tally = new Map<number, number>();
 				for (const answer of answers) if (answer.pid !== undefined) tally.set(answer.pid, (tally.get(answer.pid) ?? 0) + 1);
 				const fair = COUNT / WORKERS;
-				const off = kids.filter(pid => Math.abs((tally.get(pid) ?? 0) - fair) > 1);
+				const off = kids.filter(pid => Math.abs((tally.get(pid) ?? 0) - fair) > 1 + retaken);
 				if (off.length > 0) {
 					const idle = kids.filter(pid => !tally.has(pid));
 					context.fail({
@@ -901,13 +867,13 @@ export const dispatchCheck: LabCheck = {
 						repro: `for i in $(seq 9); do curl -s -o /dev/null -D - 'http://${context.host}:${context.port}/' | grep -i x-worker-pid; done`,
 					});
 				}
-				context.note(`connections per child: ${perChild(kids, tally)}`);
+				context.note(`connections per child: ${perChild(kids, tally)}${retaken > 0 ? ` (${retaken} written before a slow hand-over got no answer and were taken again; write-at-once judges lost requests)` : ''}`);
 			},
 		},
 		{
 			id: 'write-at-once',
 			title: '200 requests written the instant the connection opens: none lost',
-			timeoutMs: 35_000,
+			timeoutMs: 75_000,
 			async run(context) {
 				context.note(await requireNoneLost(context, ROUND_ROBIN_CROWD, 200));
 			},
@@ -915,14 +881,15 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'big-post',
 			title: 'POST /echo with a 1 MiB body of random bytes comes back byte for byte',
-			timeoutMs: 15_000,
+			timeoutMs: 40_000,
 			async run(context) {
 				const SIZE = 1024 * 1024;
 				// Random bytes, not text: an echo that decodes the body (as UTF-8, say) and
 				// encodes it again changes them.
 				const body = randomBytes(SIZE);
 				context.waitingFor('the echo of a 1 MiB POST /echo');
-				const answer = await context.http.get('/echo', {method: 'POST', body, bytes: true, timeoutMs: 10_000});
+				// 30 s: 1 MiB through the primary's hand-over and a child on a busy machine took over 10 s.
+				const answer = await context.http.get('/echo', {method: 'POST', body, bytes: true, timeoutMs: 30_000});
 				const repro = `head -c ${SIZE} /dev/urandom > big.bin; curl -s --data-binary @big.bin -H 'content-type: application/octet-stream' 'http://${context.host}:${context.port}/echo' | cmp - big.bin && echo same`;
 				if (answer.status !== 200) {
 					context.fail({
@@ -955,7 +922,7 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'fd-flat',
 			title: "The primary's open files stay flat over 400 connections",
-			timeoutMs: 40_000,
+			timeoutMs: 60_000,
 			async run(context) {
 				context.note(await requireFdsFlat(context, ROUND_ROBIN_CROWD, 400));
 			},
@@ -963,7 +930,7 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'closed-socket',
 			title: 'Connections reset at once break nothing: every child still gets its share',
-			timeoutMs: 30_000,
+			timeoutMs: 60_000,
 			async run(context) {
 				const RESETS = 50;
 				await requireResetsSurvived(context, ROUND_ROBIN_CROWD, RESETS);
@@ -973,6 +940,7 @@ export const dispatchCheck: LabCheck = {
 					fault: `${RESETS} connections were reset at once`,
 					count: 10 * kids.length,
 					concurrency: 3,
+					timeoutMs: 15_000,
 					hint: 'A reset connection is one socket to drop (socket.destroy()), not a child to give up on: keep every child in the rotation.',
 				});
 			},
@@ -981,7 +949,7 @@ export const dispatchCheck: LabCheck = {
 			id: 'ip-hash-robust',
 			title: `Restarted with STRATEGY=ip-hash WORKERS=${HASH_WORKERS}: early connections, honest pids, nothing lost, no leaked files, resets survived`,
 			// A restart, and children that may take seconds to start on a busy machine.
-			timeoutMs: 90_000,
+			timeoutMs: 180_000,
 			async run(context) {
 				context.memo.set('previous', children(context));
 				await context.restart({STRATEGY: 'ip-hash', WORKERS: String(HASH_WORKERS)});
@@ -1053,7 +1021,7 @@ export const dispatchCheck: LabCheck = {
 		{
 			id: 'priority-robust',
 			title: `Restarted with STRATEGY=priority PRIORITY_PREFIX=${PRIORITY_PREFIX}: early connections, honest pids, nothing lost, no leaked files, resets survived`,
-			timeoutMs: 90_000,
+			timeoutMs: 180_000,
 			async run(context) {
 				await context.restart({STRATEGY: 'priority', PRIORITY_PREFIX});
 				const crowd = priorityCrowd(PRIORITY_PREFIX);
@@ -1070,7 +1038,7 @@ export const dispatchCheck: LabCheck = {
 			id: 'priority',
 			title: 'STRATEGY=priority: PRIORITY_PREFIX* always reaches the special child, nobody else does',
 			// A restart for the second PRIORITY_PREFIX, with children that may take seconds to start.
-			timeoutMs: 60_000,
+			timeoutMs: 90_000,
 			async run(context) {
 				// The run the resets hit: the same special child as before them, and every child still at work.
 				const {priority} = priorityClients(PRIORITY_PREFIX);
@@ -1123,7 +1091,7 @@ export const dispatchCheck: LabCheck = {
 				context.note(`${table.replace(/\n/g, '; ')}${arranged ? '' : `; supplementary groups not judged: your primary did not start with group ${ROOT_GROUP} (the kit could not set it here)`}`);
 			},
 		},
-		withWorkInFlight(
+		withIdleAndHalfSent(
 			sigtermStep({
 				primaryHint:
 					'Handle SIGTERM in the primary: stop accepting, kill the children, exit, with a timer that ends everything after 2 s whatever happens. Do not wait for server.close() to call back, nor for the children to drain their connections: an idle keep-alive connection or a request half sent can stay open for ever.',

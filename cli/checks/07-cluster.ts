@@ -3,7 +3,7 @@ import {LoadLoop} from '../harness/load-loop.js';
 import {probeOwner, type OwnedAnswer} from '../harness/owner-probe.js';
 import {descendantsOf, environ, holdersOf, isAlive, listenInodes, readProc} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
-import {describeFailures, ipcChildren, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerPid, startsStep} from './common.js';
+import {clusterWorkers, describeFailures, ipcChildren, type ClusterWorker, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerPid, startsStep} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
 /**
@@ -45,7 +45,6 @@ const LONG_MS = 6000;
 /** The tree must be gone this soon after SIGTERM (the lab contract). */
 const SIGTERM_MS = 3000;
 
-type ClusterWorker = {pid: number; uniqueId: number};
 type Policy = 'rr' | 'none';
 
 /** The WORKERS of the run in force (the none restart asks for another count). */
@@ -53,20 +52,6 @@ function workerCount(context: StepContext): number {
 	return Number(context.env.WORKERS);
 }
 
-/**
-The primary's children that are cluster workers: forked with an IPC channel
-(NODE_CHANNEL_FD) and given NODE_UNIQUE_ID by cluster.fork(). Node deletes
-NODE_UNIQUE_ID from the worker's process.env at start-up, but the environment
-the kernel handed to exec keeps it.
-*/
-function clusterWorkers(primaryPid: number): ClusterWorker[] {
-	const found: ClusterWorker[] = [];
-	for (const pid of ipcChildren(primaryPid)) {
-		const id = environ(pid)?.NODE_UNIQUE_ID;
-		if (id !== undefined && /^\d+$/.test(id)) found.push({pid, uniqueId: Number(id)});
-	}
-	return found.sort((a, b) => a.uniqueId - b.uniqueId);
-}
 
 function describeWorkers(workers: ClusterWorker[]): string {
 	return workers.map(worker => `${worker.pid} (NODE_UNIQUE_ID=${worker.uniqueId})`).join(', ') || 'none';
@@ -444,6 +429,13 @@ function statsStep(id: string, policy: Policy): Step {
 			context.waitingFor(`${KEPT} requests on one keep-alive connection and ${FRESH} on fresh connections`);
 			const kept = await keepAliveRequests(context, '/', KEPT);
 			const fresh = await context.http.burst({count: FRESH, concurrency: 3, timeoutMs: REQUEST_MS, path: index => `/?count=${index}`});
+			// Counting in each worker hides when one worker served everything (under none the kernel may
+			// give one worker every connection): more fresh connections until two workers have served.
+			const servedBy = () => new Set([...kept, ...fresh].map(answer => answer.pid).filter(pid => pid !== undefined));
+			for (let round = 0; servedBy().size < 2 && round < 10 && !context.signal.aborted; round++) {
+				context.waitingFor(`fresh connections until a second worker serves one (round ${round + 1} of at most 10)`);
+				fresh.push(...(await context.http.burst({count: FRESH, concurrency: 6, timeoutMs: REQUEST_MS, path: index => `/?count=more-${round}-${index}`})));
+			}
 			const bad = [...kept.filter(answer => answer.status !== 200 || answer.pid === undefined), ...fresh.filter(answer => answer.status !== 200 || answer.pid === undefined)];
 			if (bad.length > 0) {
 				context.fail({message: `${bad.length} of ${KEPT + FRESH} requests failed or had no x-worker-pid`, expected: 'every GET / answered 200 with x-worker-pid', actual: describeFailures(bad.map(answer => ({path: '/', status: answer.status, headers: {}, body: '', ms: 0, finishedAt: 0, error: answer.error}))), repro: context.curl('/')});

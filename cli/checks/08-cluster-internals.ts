@@ -7,7 +7,8 @@ import path from 'node:path';
 import {clusterMessages, isMessage, isStart, readTrace, spyEnvironment, unwrap} from '../harness/ipc-trace.js';
 import {pickFreePort} from '../harness/ports.js';
 import {descendantsOf, environ, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
-import {probeOwner} from '../harness/owner-probe.js';
+import {getAfterHandOver, probeOwner} from '../harness/owner-probe.js';
+import {writtenWhileFrozen} from '../harness/write-at-once.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {startersDir} from '../paths.js';
 import {describeFailures, ipcChildren, jsonBody, list, pollUntil, requireWholeAgain, sigtermStep, startsStep} from './common.js';
@@ -31,6 +32,8 @@ calls that a missing pauseOnConnect): long enough that a busy machine, where
 answers took more than 3 s now and then, is not taken for that mistake.
 */
 const REQUEST_MS = 6000;
+/** rr-turns: requests written while the primary is paused, so they wait for its accept. */
+const FROZEN_REQUESTS = 6;
 /** The spy's variables: the checker's plumbing, left out of the command lines it shows. */
 const SPY_VARIABLES = ['NODE_OPTIONS', 'NCL_TRACE_FILE'];
 /** Trace files of runs that ended long ago (a failed run never reaches the step that removes its own). */
@@ -230,7 +233,16 @@ function removesTraceOnFailure(steps: Step[]): Step[] {
 GETs on fresh connections, `lanes` at a time, until every worker has
 answered, or `budget` requests, `maxFailures` failed ones, or `deadlineMs`; answers by pid.
 */
-async function reachEveryWorker(context: StepContext, pathAndQuery: string, workers: number[], budget: number, deadlineMs = 10_000, lanes = 1, maxFailures = 3): Promise<{byPid: Map<number, HttpResult>; failed: HttpResult[]; sent: number}> {
+async function reachEveryWorker(
+	context: StepContext,
+	pathAndQuery: string,
+	workers: number[],
+	budget: number,
+	deadlineMs = 10_000,
+	lanes = 1,
+	maxFailures = 3,
+	ask: () => Promise<HttpResult> = () => getOnce(context.host, context.port, pathAndQuery),
+): Promise<{byPid: Map<number, HttpResult>; failed: HttpResult[]; sent: number}> {
 	const byPid = new Map<number, HttpResult>();
 	const failed: HttpResult[] = [];
 	const stopAt = Date.now() + deadlineMs;
@@ -240,7 +252,7 @@ async function reachEveryWorker(context: StepContext, pathAndQuery: string, work
 		while (sent < budget && Date.now() < stopAt && failed.length < maxFailures && workers.some(pid => !byPid.has(pid)) && !context.signal.aborted) {
 			sent++;
 			context.waitingFor(`GET ${pathAndQuery} (${sent} of at most ${budget}) until each of ${list(workers)} has answered`);
-			const answer = await getOnce(context.host, context.port, pathAndQuery);
+			const answer = await ask();
 			if (answer.status === 200 && answer.pid !== undefined) byPid.set(answer.pid, answer);
 			else failed.push(answer);
 		}
@@ -673,8 +685,12 @@ export const clusterInternalsCheck: LabCheck = {
 					// WORKERS at a time, to reach as many as we can whatever order the primary picks in;
 					// the next step requires every worker, in turn.
 					// Failures are the next step's to judge (it sends one request at a time); here they
-					// only must not hide every answer.
-					const {byPid, failed} = await reachEveryWorker(context, '/', workers, 300, WORKERS_WITHIN_MS, WORKERS, 12);
+					// only must not hide every answer. Each request is written only once its connection
+					// has reached a worker: a primary that reads before the hand-over (no pauseOnConnect)
+					// loses requests sent at once, more or fewer with the machine's timing, and that is
+					// rr-turns' mistake to name, not this step's.
+					const afterHandOver = () => getAfterHandOver({host: context.host, port: context.port, path: '/', acceptor: context.primaryPid, pids: [context.primaryPid, ...workers], timeoutMs: REQUEST_MS});
+					const {byPid, failed} = await reachEveryWorker(context, '/', workers, 300, WORKERS_WITHIN_MS, WORKERS, 12, afterHandOver);
 					const repro = context.curl('/');
 					const strangers = [...byPid.keys()].filter(pid => !workers.includes(pid));
 					if (byPid.size === 0 && failed.length > 0) {
@@ -746,6 +762,12 @@ export const clusterInternalsCheck: LabCheck = {
 						});
 					};
 					if (warmUp.failed.length > 0) lost(warmUp.failed, warmUp.sent);
+					// The deterministic form of the same trap: requests already waiting when the primary
+					// accepts (written while it was paused), which a primary that reads on accept loses.
+					context.waitingFor(`${FROZEN_REQUESTS} requests written while your primary is paused (SIGSTOP)`);
+					const frozen = await writtenWhileFrozen({acceptor: context.primaryPid, host: context.host, port: context.port, count: FROZEN_REQUESTS, timeoutMs: REQUEST_MS});
+					const frozenFailed = frozen.filter(result => result.status !== 200);
+					if (frozenFailed.length > 0) lost(frozenFailed.map(result => ({status: result.status, body: '', error: result.error})), frozen.length);
 					const missing = workers.filter(pid => !warmUp.byPid.has(pid));
 					if (missing.length > 0) {
 						context.fail({

@@ -7,6 +7,8 @@ import {dispatchCheck} from './04-dispatch.js';
 import {clusterCheck} from './07-cluster.js';
 import {clusterInternalsCheck} from './08-cluster-internals.js';
 import {rollingReloadCheck} from './06-rolling-reload.js';
+import {nginxCheck} from './10-nginx.js';
+import {sharedStateCheck} from './09-shared-state.js';
 
 /** Every lab's checker, by lab id. A kit test fails when a lesson has none. */
 export const checks: Record<string, LabCheck> = {
@@ -18,4 +20,6 @@ export const checks: Record<string, LabCheck> = {
 	[rollingReloadCheck.lab]: rollingReloadCheck,
 	[clusterCheck.lab]: clusterCheck,
 	[clusterInternalsCheck.lab]: clusterInternalsCheck,
+	[nginxCheck.lab]: nginxCheck,
+	[sharedStateCheck.lab]: sharedStateCheck,
 };

@@ -83,6 +83,7 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 		if (currentStep) emit({type: 'traffic', lab: lab.id, step: currentStep, tally});
 	});
 	let currentStep: string | undefined;
+	const cleanups: Array<() => void | Promise<void>> = [];
 	try {
 		const start = async (runEnv: Record<string, string>) => {
 			const started = startLabProcess({
@@ -116,6 +117,7 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 				baseUrl: `http://${HOST}:${port}`,
 				env: runEnv,
 				dir: relative(cwd, dir),
+				labDir: dir,
 				runItYourself: runLine(runEnv),
 				process: current,
 				primaryPid,
@@ -130,6 +132,9 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 				},
 				note: text => {
 					note = text;
+				},
+				atEnd: cleanup => {
+					cleanups.unshift(cleanup);
 				},
 				curl: pathAndQuery => `curl -si 'http://${HOST}:${port}${pathAndQuery}'`,
 				async restart(extraEnv) {
@@ -187,6 +192,13 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 		currentStep = undefined;
 		await http.close();
 		await labProcess?.stop();
+		for (const cleanup of cleanups) {
+			try {
+				await cleanup();
+			} catch {
+				// A cleanup that fails must not hide the run's verdict; the keepers end what is left.
+			}
+		}
 	}
 }
 

@@ -19,6 +19,8 @@ export type StepContext = {
 	process: LabProcess;
 	/** The folder the program runs in, as the learner would type it. */
 	dir: string;
+	/** The same folder, absolute (to read the learner's other files, e.g. a config template). */
+	labDir: string;
 	/** A shell line that starts the program the way the checker did. */
 	runItYourself: string;
 	/** The learner's primary (the process the entry file runs in). */
@@ -43,6 +45,13 @@ export type StepContext = {
 	Fails the step if the program does not listen again.
 	*/
 	restart: (extraEnv: Record<string, string>) => Promise<void>;
+	/**
+	Run this when the run ends, whatever the outcome (pass, fail, timeout,
+	cancel), after the learner's tree is stopped: for what a step started
+	besides the learner's program (a server of the checker's own, an nginx
+	under its own keeper). Later registrations run first.
+	*/
+	atEnd: (cleanup: () => void | Promise<void>) => void;
 };
 
 export type Step = {

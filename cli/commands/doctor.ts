@@ -1,8 +1,9 @@
-import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import net from 'node:net';
 import type {Command} from '../command.js';
+import {findNginx, nginxInstallLines, nginxVersion} from '../harness/nginx.js';
 import {pickFreePort} from '../harness/ports.js';
+import {ProgramError, runProgram} from '../harness/run-program.js';
 import {tsxLoaderUrl} from '../paths.js';
 import {resolveTarget} from './context.js';
 
@@ -61,14 +62,22 @@ function tsxFinding(): Finding {
 	}
 }
 
-function nginxFinding(): Finding {
+/** How long `nginx -v` may take: it answers at once, unless something is badly wrong. */
+const PROBE_TIMEOUT_MS = 5000;
+
+/** nginx, found where lab 10 looks for it (PATH, then /usr/sbin and the like, or NCL_NGINX), and asked its version. */
+async function nginxFinding(): Promise<Finding> {
+	const fix = nginxInstallLines.join(`\n${' '.repeat(21)}`);
+	const binary = findNginx();
+	if (!binary) return {verdict: 'warn', what: 'nginx', detail: 'not found on PATH nor in /usr/sbin (only lab 10-nginx needs it)', fix};
 	try {
-		const banner = execFileSync('nginx', ['-v'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000});
-		return {verdict: 'ok', what: 'nginx', detail: banner.trim() || 'installed'};
+		// nginx prints its version on stderr.
+		const {stdout, stderr} = await runProgram(binary, ['-v'], {timeoutMs: PROBE_TIMEOUT_MS});
+		const banner = (stderr || stdout).trim().replace(/^nginx version: /, '') || 'installed';
+		return {verdict: 'ok', what: 'nginx', detail: `${banner} at ${binary} (for lab 10-nginx)`};
 	} catch (error) {
-		const stderr = (error as {stderr?: string}).stderr ?? '';
-		if (/nginx version/.test(stderr)) return {verdict: 'ok', what: 'nginx', detail: stderr.trim()};
-		return {verdict: 'warn', what: 'nginx', detail: 'not found on PATH (only the nginx lab needs it)', fix: 'Debian/Ubuntu: sudo apt-get install nginx   macOS: brew install nginx'};
+		if (!(error instanceof ProgramError)) throw error;
+		return {verdict: 'warn', what: 'nginx', detail: error.message, fix: 'Only lab 10-nginx needs it: reinstall nginx, or put a working one first on PATH (or in NCL_NGINX).'};
 	}
 }
 
@@ -79,7 +88,7 @@ export const doctorCommand: Command = {
 	help: 'Checks the Node.js version, Linux /proc, free loopback ports, the TypeScript loader and nginx (for the nginx lab), and says how to fix each gap. Exit code 1 if something the labs need is missing.',
 	options: {dir: {type: 'string'}},
 	async run({values}, io) {
-		const findings = [nodeVersionFinding(), procFinding(), await loopbackFinding(), tsxFinding(), nginxFinding()];
+		const findings = [nodeVersionFinding(), procFinding(), await loopbackFinding(), tsxFinding(), await nginxFinding()];
 		let workspaceLine: string;
 		try {
 			const workspace = resolveTarget(io, values.dir)?.workspace;

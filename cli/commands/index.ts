@@ -15,8 +15,11 @@ const loaders: Record<string, () => Promise<Command>> = {
 	reset: async () => (await import('./reset.js')).resetCommand,
 	doctor: async () => (await import('./doctor.js')).doctorCommand,
 	load: async () => (await import('./load.js')).loadCommand,
+	bench: async () => (await import('./bench.js')).benchCommand,
 	trace: async () => (await import('./trace.js')).traceCommand,
 	report: async () => (await import('./report.js')).reportCommand,
+	workshop: async () => (await import('./workshop.js')).workshopCommand,
+	unlock: async () => (await import('./unlock.js')).unlockCommand,
 };
 
 /** The command called `name`, or undefined when there is none. */

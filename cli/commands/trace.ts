@@ -1,4 +1,3 @@
-import {spawn} from 'node:child_process';
 import {accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {constants as osConstants, tmpdir} from 'node:os';
 import path from 'node:path';
@@ -6,10 +5,10 @@ import {setTimeout as delay} from 'node:timers/promises';
 import {UsageError, UserError, type Command, type Io} from '../command.js';
 import {pollUntil} from '../checks/common.js';
 import {isMessage, isStart, spyEnvironment, TraceTail, type TraceEvent} from '../harness/ipc-trace.js';
-import {LabProcess, type ExitInfo} from '../harness/lab-process.js';
+import {LabProcess, startKeeper, type ExitInfo} from '../harness/lab-process.js';
 import {childrenOf, environ, isAlive} from '../harness/procfs.js';
 import {Timeline} from '../harness/trace-timeline.js';
-import {keeperFile, packageRoot, tsxLoaderUrl} from '../paths.js';
+import {packageRoot, tsxLoaderUrl} from '../paths.js';
 
 /** Runs the command under the keeper: the keeper only starts Node, this starts anything. */
 const launcherFile = path.join(packageRoot, 'cli', 'harness', 'trace-launcher.mjs');
@@ -151,13 +150,8 @@ export async function traceProgram(options: TraceOptions, io: Io): Promise<numbe
 		throw new UserError(`--save ${options.save}: cannot write there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
 	}
 
-	const keeper = spawn(process.execPath, [keeperFile, launcherFile, ...options.argv], {
-		cwd: io.cwd,
-		detached: true, // setsid(): the keeper leads a new process group, killed whole at the end
-		stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-		env: traceEnvironment(file, io.env),
-	});
-	keeper.stdin!.on('error', () => {});
+	// The keeper leads a new process group, killed whole at the end.
+	const keeper = startKeeper([launcherFile, ...options.argv], {cwd: io.cwd, env: traceEnvironment(file, io.env)});
 	// With --json, stdout carries only events: the program's own stdout goes to stderr.
 	const lab = new LabProcess(keeper, (stream, line) => (stream === 'stdout' && !options.json ? io.out(line) : io.err(line)));
 

@@ -12,6 +12,12 @@
 // Protocol on fd 3 (one JSON object a line): {"event":"spawned","pid":N} once,
 // then {"event":"exit","code":C,"signal":S} when the learner's primary exits.
 // argv: node keeper.mjs <node args...>  (the kit starts us in the lab folder)
+//
+// node:child_process, not execa (which the kit uses for every other program it
+// runs, see run-program.ts): this file ships as it is, outside the bundle, and
+// runs without the kit's dependencies; and all it does is one spawn with
+// inherited output, whose exit it reports itself. The kit starts this keeper
+// with execa (lab-process.ts, startKeeper).
 import {spawn} from 'node:child_process';
 import {createWriteStream} from 'node:fs';
 

@@ -1,9 +1,11 @@
-import {spawn, type ChildProcess} from 'node:child_process';
+import type {ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {createInterface} from 'node:readline';
 import {setTimeout as delay} from 'node:timers/promises';
+import {execa} from 'execa';
 import {keeperFile, tsxLoaderUrl} from '../paths.js';
+import {killAllLabGroups, liveGroups, signalGroup} from './lab-groups.js';
 import {groupMembers, isAlive} from './procfs.js';
 
 export type ExitInfo = {code: number | null; signal: string | null; error?: string};
@@ -27,9 +29,6 @@ export type LabProcessOptions = {
 
 /** How many printed lines a lab process remembers for failure messages. */
 const KEPT_LINES = 40;
-
-/** Process groups this kit started and has not yet seen gone. */
-const liveGroups = new Set<number>();
 
 /**
 Environment variables that would make the learner's program behave as something
@@ -121,37 +120,39 @@ export class LabProcess {
 	}
 }
 
-export function startLabProcess(options: LabProcessOptions): LabProcess {
-	if (!existsSync(options.cwd)) throw new Error(`no such folder: ${options.cwd}`);
-	const keeper = spawn(process.execPath, [keeperFile, '--import', tsxLoaderUrl, options.entry], {
-		cwd: path.resolve(options.cwd),
+/**
+Start `node keeper.mjs <args…>` (see keeper.mjs) as the leader of a new process
+group, with its stdin as the lifeline and fd 3 for its reports: what
+LabProcess reads. execa starts it, as it starts every other program; what the
+harness needs here execa passes straight to spawn (detached, a fourth pipe),
+and the rest is switched off: no buffering (LabProcess reads the lines as they
+come), no timeout (the run decides when it ends) and no `cleanup`, which does
+not apply to a detached process anyway: the lifeline and killAllLabGroups end
+the whole group, which a kill of the keeper alone would not.
+*/
+export function startKeeper(args: readonly string[], options: {cwd: string; env: Record<string, string>}): ChildProcess {
+	const keeper = execa(process.execPath, [keeperFile, ...args], {
+		cwd: options.cwd,
+		env: options.env,
+		extendEnv: false, // the environment is exactly the one given (labEnvironment scrubs some of the kit's)
 		detached: true, // setsid(): the keeper leads a new process group
 		stdio: ['pipe', 'pipe', 'pipe', 'pipe'], // stdin is the lifeline; fd 3 carries reports
-		env: {...labEnvironment(options.env), ...(options.supplementaryGroups ? {NCL_KEEPER_GROUPS: options.supplementaryGroups.join(',')} : {})},
+		buffer: false,
+		cleanup: false,
+		reject: false, // how it ended is LabProcess's to read (the keeper's reports, its 'exit')
 	});
 	// Nothing is ever written to the lifeline; the kit's death closes it.
 	keeper.stdin!.on('error', () => {});
+	return keeper;
+}
+
+export function startLabProcess(options: LabProcessOptions): LabProcess {
+	if (!existsSync(options.cwd)) throw new Error(`no such folder: ${options.cwd}`);
+	const keeper = startKeeper(['--import', tsxLoaderUrl, options.entry], {
+		cwd: path.resolve(options.cwd),
+		env: {...labEnvironment(options.env), ...(options.supplementaryGroups ? {NCL_KEEPER_GROUPS: options.supplementaryGroups.join(',')} : {})},
+	});
 	return new LabProcess(keeper, options.onOutput);
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-	try {
-		process.kill(-pgid, signal);
-	} catch {
-		// ESRCH: already gone.
-	}
-}
-
-/**
-Synchronous last resort for exit and signal handlers: SIGKILL every group this
-kit started. The keepers would do it anyway once our end of their lifeline
-closes; doing it here as well makes the order deterministic.
-*/
-export function killAllLabGroups(): void {
-	for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
-	liveGroups.clear();
-}
-
-process.once('exit', killAllLabGroups);
-
-export {isAlive};
+export {isAlive, killAllLabGroups};

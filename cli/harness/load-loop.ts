@@ -16,6 +16,8 @@ export type LoadLoopOptions = {
 	fresh?: boolean;
 	/** Per-request bound. */
 	timeoutMs?: number;
+	/** Source address of every request (one emulated client). */
+	localAddress?: string;
 	/** Hard bounds: the loop stops at whichever comes first, even if never stopped. */
 	maxMs: number;
 	maxRequests: number;
@@ -37,7 +39,7 @@ export class LoadLoop {
 		const lane = async (index: number) => {
 			while (!this.stopping && Date.now() < stopAt && sequence < options.maxRequests) {
 				const startedAt = Date.now();
-				const answer = await options.client.get(options.path(sequence++), {fresh: options.fresh ?? true, timeoutMs: options.timeoutMs ?? 5000});
+				const answer = await options.client.get(options.path(sequence++), {fresh: options.fresh ?? true, timeoutMs: options.timeoutMs ?? 5000, ...(options.localAddress ? {localAddress: options.localAddress} : {})});
 				this.answers.push({...answer, startedAt, lane: index});
 			}
 		};

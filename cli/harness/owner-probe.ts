@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import {connectionOwners} from './procfs.js';
 import {workerPidFrom} from './traffic.js';
 
@@ -82,5 +83,59 @@ export function probeOwner(options: ProbeOptions): Promise<OwnedAnswer> {
 			finish({status: 0, headers: {}, body: '', owners: [], error: `no answer within ${timeoutMs} ms`});
 		}, timeoutMs);
 		request.on('error', error => finish({status: 0, headers: {}, body: '', owners: [], error: (error as NodeJS.ErrnoException).code ?? error.message}));
+	});
+}
+
+export type HandedOverAnswer = {status: number; body: string; pid?: number; error?: string; handedOver: boolean};
+
+/**
+One GET, whose bytes are sent only once the connection has left the process that
+accepted it: connect, poll /proc until the server side is held by someone other
+than `acceptor` (for at most settleMs), then write the request. A primary that
+reads connections before handing them over (no pauseOnConnect) loses a request
+sent at once, but never this one: a step that must not judge that mistake asks
+this way, and the step that does judge it sends at once. `handedOver` says
+whether the wait saw the hand-over or gave up and sent anyway.
+*/
+export function getAfterHandOver(options: {host: string; port: number; path: string; acceptor: number; pids: number[]; settleMs?: number; timeoutMs?: number}): Promise<HandedOverAnswer> {
+	const {host, port, path, acceptor, pids, settleMs = 2000, timeoutMs = 5000} = options;
+	return new Promise<HandedOverAnswer>(resolve => {
+		let finished = false;
+		let handedOver = false;
+		const finish = (answer: Omit<HandedOverAnswer, 'handedOver'>) => {
+			if (finished) return;
+			finished = true;
+			clearTimeout(timer);
+			socket.destroy();
+			resolve({...answer, handedOver});
+		};
+		const timer = setTimeout(() => finish({status: 0, body: '', error: `no answer within ${timeoutMs} ms`}), timeoutMs);
+		const socket = net.connect({host, port});
+		socket.on('error', error => finish({status: 0, body: '', error: (error as NodeJS.ErrnoException).code ?? error.message}));
+		socket.once('connect', () => {
+			const clientPort = socket.localPort!;
+			const sendBy = Date.now() + settleMs;
+			const poll = () => {
+				if (finished) return;
+				const owners = connectionOwners(port, clientPort, pids);
+				handedOver = owners.length > 0 && !owners.includes(acceptor);
+				if (!handedOver && Date.now() < sendBy) {
+					setTimeout(poll, 10);
+					return;
+				}
+				// http over the socket we hold: the request is written now, not at connect.
+				const request = http.get({host, port, path, headers: {connection: 'close'}, createConnection: () => socket}, response => {
+					let body = '';
+					response.setEncoding('utf8');
+					response.on('data', chunk => {
+						body += chunk;
+					});
+					response.on('end', () => finish({status: response.statusCode ?? 0, body, pid: workerPidFrom(response.headers['x-worker-pid'])}));
+					response.on('error', error => finish({status: 0, body, error: error.message}));
+				});
+				request.on('error', error => finish({status: 0, body: '', error: (error as NodeJS.ErrnoException).code ?? error.message}));
+			};
+			poll();
+		});
 	});
 }

@@ -9,6 +9,11 @@
 // Signals: the kit signals the program's processes directly (Ctrl-C sends
 // SIGINT to each, as a terminal would), so we ignore them and only wait. When the
 // command ends we end the same way, so the keeper reports its code or signal.
+//
+// node:child_process, not execa: like keeper.mjs this file ships outside the
+// bundle and runs without the kit's dependencies. Its job is the one thing the
+// kit's other launches are not: hand the terminal's stdio straight through and
+// end by the same signal as the command. What goes wrong is said in one line below.
 import {spawn} from 'node:child_process';
 
 const [command, ...args] = process.argv.slice(2);

@@ -34,7 +34,7 @@ const BACK: KeyHint = ['esc', 'back'];
 const HELP_KEY: KeyHint = ['?', 'keys'];
 const QUIT: KeyHint = ['q', 'quit'];
 
-function footerKeys(screen: Screen, state: SessionState): KeyHint[] {
+function footerKeys(screen: Screen, state: SessionState, access: ReturnType<AppSession['solutionAccess']>): KeyHint[] {
 	switch (screen.name) {
 		case 'menu':
 			return [['↑↓', 'move'], ['enter', 'open'], ['l', 'lesson'], HELP_KEY, QUIT];
@@ -49,11 +49,14 @@ function footerKeys(screen: Screen, state: SessionState): KeyHint[] {
 		case 'hints':
 			return [['h', 'next hint'], BACK, HELP_KEY, QUIT];
 		default:
+			if (access === 'workshop') return [['enter', 'unlock with the code'], BACK, ['ctrl-c', 'quit']];
 			return [['↑↓ PgUp PgDn', 'scroll'], ['f', screen.full ? 'changes only' : 'whole files'], BACK, HELP_KEY, QUIT];
 	}
 }
 
 const isBack = (input: string, key: Key) => key.escape || input === 'b' || key.leftArrow;
+/** What the solution screen must say instead of the solution, if anything. */
+const lockOf = (access: ReturnType<AppSession['solutionAccess']>) => (access === 'locked' || access === 'workshop' ? access : undefined);
 
 /** Keys typed ahead of a view that has not appeared yet: a paste is not a reason to grow without end. */
 const MAX_WAITING = 64;
@@ -175,7 +178,9 @@ export function App({session, onQuit}: Props) {
 		}
 		const target = route();
 		if (target === undefined) return;
-		if (target !== 'dialog') {
+		// The solution screen of a workshop lab is a text field: q and ? are letters of the code there.
+		const typing = target === 'solution' && session.solutionAccess() === 'workshop';
+		if (target !== 'dialog' && !typing) {
 			if (input === 'q') return quit();
 			if (target !== 'help' && input === '?') return setHelp(true);
 		}
@@ -249,7 +254,13 @@ export function App({session, onQuit}: Props) {
 		body = (
 			<SolutionView
 				lab={state.open}
-				locked={session.solutionAccess() === 'locked'}
+				lock={lockOf(session.solutionAccess())}
+				onUnlock={code => {
+					const refusal = session.unlock(code);
+					// A new screen object: the solution is read again, now that it is open.
+					if (refusal === undefined) setScreen({name: 'solution', full: false});
+					return refusal;
+				}}
 				diffs={solution}
 				full={screen.full}
 				width={columns}
@@ -281,7 +292,7 @@ export function App({session, onQuit}: Props) {
 				{notice ? (
 					<Text color={notice.tone === 'warn' ? 'yellow' : 'cyan'}>{noticeRows.join('\n')}</Text>
 				) : null}
-				<Footer keys={help ? [['esc ?', 'close'], QUIT] : footerKeys(screen, state)} width={columns} />
+				<Footer keys={help ? [['esc ?', 'close'], QUIT] : footerKeys(screen, state, session.solutionAccess())} width={columns} />
 			</Box>
 		</KeyRouterContext.Provider>
 	);

@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {useRef, useState} from 'react';
 import {useViewKeys} from './use-keys.js';
 import type {Lab} from '../catalog.js';
 import type {SolutionDiff} from '../app/solution-diff.js';
@@ -8,8 +9,10 @@ import {wrapLines} from './wrap-lines.js';
 
 type Props = {
 	readonly lab: Lab;
-	/** The instructor lock is on: nothing of the solution is shown. */
-	readonly locked: boolean;
+	/** Why nothing of the solution is shown: an instructor's lock, or a workshop code not entered yet. */
+	readonly lock?: 'locked' | 'workshop';
+	/** A workshop code typed here: undefined once it opened this lab, else why not. */
+	readonly onUnlock?: (code: string) => string | undefined;
 	readonly diffs: readonly SolutionDiff[];
 	/** Whole files with the changes marked, or only the changes with some context. */
 	readonly full: boolean;
@@ -44,13 +47,29 @@ function diffRows(lab: Lab, diffs: readonly SolutionDiff[], width: number): Row[
 }
 
 /** The reference solution as a diff against the learner's files, scrollable; or why it is locked. */
-export function SolutionView({lab, locked, diffs, full, width, height, isActive, onBack, onToggleFull}: Props) {
+export function SolutionView({lab, lock, onUnlock, diffs, full, width, height, isActive, onBack, onToggleFull}: Props) {
+	const locked = lock !== undefined;
 	const rows = locked ? [] : diffRows(lab, diffs, width);
+	const typed = useRef('');
+	const [code, setCode] = useState('');
+	const [refusal, setRefusal] = useState<string>();
 	const page = Math.max(1, height - 1);
 	const scroll = useScroll(rows.length, page);
 	useViewKeys(
 		'solution',
 		(input, key) => {
+			if (lock === 'workshop') {
+				// Typing a code: every letter is the code's (b, j, k and q included); esc goes back.
+				// The text lives in a ref: keys of one paste arrive before React renders again.
+				if (key.escape) return onBack();
+				if (key.return) {
+					setRefusal(onUnlock?.(typed.current));
+					typed.current = '';
+				} else if (key.backspace || key.delete) typed.current = typed.current.slice(0, -1);
+				else if (/^[\w -]$/.test(input) && typed.current.length < 20) typed.current += input.toUpperCase();
+				setCode(typed.current);
+				return;
+			}
 			if (scroll.handle(input, key)) return;
 			if (key.escape || input === 'b' || key.leftArrow) onBack();
 			else if (input === 'f' && !locked) onToggleFull();
@@ -58,6 +77,22 @@ export function SolutionView({lab, locked, diffs, full, width, height, isActive,
 		{isActive},
 	);
 
+	if (lock === 'workshop') {
+		return (
+			<Box flexDirection="column" width={width}>
+				<Text color="yellow" bold>
+					{`The solution of ${lab.id} opens with your instructor's code.`}
+				</Text>
+				<Text wrap="wrap">Type the code they read out (like K7M2-QX9P) and press enter; esc goes back.</Text>
+				<Text>{`Code: ${code}_`}</Text>
+				{refusal ? (
+					<Text color="red" wrap="wrap">
+						{sanitize(refusal)}
+					</Text>
+				) : null}
+			</Box>
+		);
+	}
 	if (locked) {
 		return (
 			<Box flexDirection="column" width={width}>

@@ -4,30 +4,12 @@ terminal. Without one (stdin not a TTY, or CI set, where Ink draws nothing live)
 it must not crash with Ink's "Raw mode is not supported": it says which command
 to run instead and exits 1. --help keeps printing the help.
 */
-import {spawn} from 'node:child_process';
-import {closeSync, openSync} from 'node:fs';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
-import {buildCli, cliFile, removeTempDirs, tempDir} from '../cli/helpers.js';
+import {buildCli, cliFile, removeTempDirs, runCli, tempDir} from '../cli/helpers.js';
 import {shellQuote, TmuxSession} from './helpers/tmux.js';
 
-type Result = {code: number | null; stdout: string; stderr: string};
-
 /** node dist/cli.js with stdin from /dev/null, in a plain environment plus `env`. */
-function runWithoutTerminal(args: string[], env: Record<string, string> = {}): Promise<Result> {
-	const devNull = openSync('/dev/null', 'r');
-	const base: Record<string, string> = {};
-	for (const key of ['PATH', 'HOME', 'LANG']) if (process.env[key] !== undefined) base[key] = process.env[key]!;
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [cliFile, ...args], {cwd: tempDir(), env: {...base, ...env}, stdio: [devNull, 'pipe', 'pipe'], timeout: 30_000});
-		closeSync(devNull);
-		let stdout = '';
-		let stderr = '';
-		child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-		child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-		child.on('error', reject);
-		child.on('close', code => resolve({code, stdout, stderr}));
-	});
-}
+const runWithoutTerminal = (args: string[], env: Record<string, string> = {}) => runCli(args, {cwd: tempDir(), env, timeoutMs: 30_000});
 
 let session: TmuxSession | undefined;
 

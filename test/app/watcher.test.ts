@@ -1,13 +1,12 @@
-import {execFile} from 'node:child_process';
 import {EventEmitter} from 'node:events';
 import type {FSWatcher} from 'node:fs';
 import {mkdirSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {promisify} from 'node:util';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {isWatchedFile, snapshot, watchFolder, type Watcher} from '../../cli/app/watcher.js';
+import {runProgram} from '../../cli/harness/run-program.js';
 import {tsxLoaderUrl} from '../../cli/paths.js';
 import {eventually} from '../eventually.js';
 import {removeTempWorkspaces, tempWorkspace} from './helpers/workspace.js';
@@ -203,7 +202,6 @@ const SAVES: Record<string, (file: string, text: string) => void> = {
 
 /** A real CLI in another process, as from another terminal (tsx from source: no build needed). */
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const runCliFromSource = promisify(execFile);
 /** Starting tsx and the CLI on a loaded 2-core machine: seconds, not minutes. */
 const OTHER_PROCESS_MS = 60_000;
 
@@ -251,10 +249,10 @@ for (const mode of ['fs', 'poll'] as const) {
 				const labDir = workspace.labDir('01-ipc');
 				const onChange = vi.fn();
 				watch(labDir, onChange, options);
-				const reset = await runCliFromSource(process.execPath, ['--import', tsxLoaderUrl, path.join(repoRoot, 'cli', 'main.ts'), 'reset', '01-ipc', '--yes'], {
+				const reset = await runProgram(process.execPath, ['--import', tsxLoaderUrl, path.join(repoRoot, 'cli', 'main.ts'), 'reset', '01-ipc', '--yes'], {
 					cwd: workspace.root,
-					env: {...process.env, NO_COLOR: '1'},
-					timeout: OTHER_PROCESS_MS,
+					env: {NO_COLOR: '1'},
+					timeoutMs: OTHER_PROCESS_MS,
 				});
 				expect(reset.stdout + reset.stderr).toMatch(/starter/i);
 				await eventually(() => expect(onChange).toHaveBeenCalled());

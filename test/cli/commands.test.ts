@@ -9,7 +9,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {loadCatalog, lessonBody} from '../../cli/catalog.js';
 import {buildCli, initWorkspace, kitVersion, readState, removeTempDirs, repoRoot, runCli, snapshotTree, stackLines, survivors, tempDir, writeState} from './helpers.js';
 
-const COMMANDS = ['init', 'list', 'lesson', 'verify', 'hint', 'solution', 'reset', 'doctor', 'load', 'trace'];
+const COMMANDS = ['init', 'list', 'lesson', 'verify', 'hint', 'solution', 'reset', 'doctor', 'load', 'trace', 'report', 'workshop', 'unlock'];
 const LAB = '01-ipc';
 const starterDir = path.join(repoRoot, 'labs', LAB);
 const solutionDir = path.join(repoRoot, 'solutions', LAB);

@@ -3,16 +3,16 @@ What an instructor copies to wire the kit into a grader (templates/classroom50,
 gradescope, prairielearn): pinned to this kit's version, using the right
 reporter, and the Classroom 50 autograder run for real in a fresh workspace.
 */
-import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {execaSync} from 'execa';
 import {classroom50Problem} from '../reporters/specs.js';
 import {buildCli, initWorkspace, kitVersion, removeTempDirs, repoRoot, tempDir} from './helpers.js';
 
 const templates = path.join(repoRoot, 'templates');
 const read = (file: string) => fs.readFileSync(path.join(templates, file), 'utf8');
-const hasPython = spawnSync('python3', ['--version']).status === 0;
+const hasPython = execaSync('python3', ['--version'], {reject: false}).exitCode === 0;
 
 beforeAll(buildCli);
 afterAll(removeTempDirs);
@@ -28,7 +28,8 @@ describe('grader templates', () => {
 		for (const file of ['classroom50/autograder.py', 'gradescope/run_autograder', 'gradescope/setup.sh', 'prairielearn/run.sh']) {
 			expect(fs.statSync(path.join(templates, file)).mode & 0o111, file).not.toBe(0);
 		}
-		expect(spawnSync('bash', ['-n', path.join(templates, 'gradescope/run_autograder'), path.join(templates, 'prairielearn/run.sh')]).status).toBe(0);
+		const syntax = execaSync('bash', ['-n', path.join(templates, 'gradescope/run_autograder'), path.join(templates, 'prairielearn/run.sh')], {reject: false});
+		expect(syntax.exitCode, syntax.stderr).toBe(0);
 	});
 
 	it.skipIf(!hasPython)('the Classroom 50 autograder grades a workspace: exit 0 with a failing lab, and a valid result.json', async () => {
@@ -49,8 +50,8 @@ describe('grader templates', () => {
 			npm_config_cache: tempDir('ncl-npm-cache-'),
 			npm_config_update_notifier: 'false',
 		};
-		const result = spawnSync('python3', [path.join(templates, 'classroom50/autograder.py')], {cwd: workspace, env, encoding: 'utf8', timeout: 180_000});
-		expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+		const result = execaSync('python3', [path.join(templates, 'classroom50/autograder.py')], {cwd: workspace, env, extendEnv: false, timeout: 180_000, reject: false});
+		expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
 		const doc = JSON.parse(fs.readFileSync(path.join(workspace, 'result.json'), 'utf8')) as {score: number; 'max-score': number; tests: Array<{'test-name': string}>};
 		expect(classroom50Problem(doc, {classroom: 'cs101', assignment: 'cluster-labs', type: 'individual', owner: 'alice'})).toBeUndefined();
 		expect(doc.score).toBeLessThan(doc['max-score']);
@@ -59,8 +60,8 @@ describe('grader templates', () => {
 
 	it.skipIf(!hasPython)('the Classroom 50 autograder fails (an error result) outside a workspace', () => {
 		const dir = tempDir('ncl-not-a-workspace-');
-		const result = spawnSync('python3', [path.join(templates, 'classroom50/autograder.py')], {cwd: dir, env: {PATH: process.env.PATH ?? ''}, encoding: 'utf8'});
-		expect(result.status).toBe(1);
+		const result = execaSync('python3', [path.join(templates, 'classroom50/autograder.py')], {cwd: dir, env: {PATH: process.env.PATH ?? ''}, extendEnv: false, reject: false});
+		expect(result.exitCode).toBe(1);
 		expect(result.stderr).toMatch(/no labs\/ folder here/);
 		expect(fs.existsSync(path.join(dir, 'result.json'))).toBe(false);
 	});

@@ -2,12 +2,14 @@
 Helpers for the end-to-end tests: they run the bundled CLI (dist/cli.js) as a
 separate process, the way a learner's shell or npx would.
 */
-import {execFileSync, spawn} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {setTimeout as delay} from 'node:timers/promises';
+import {execa, type ResultPromise} from 'execa';
+import {runProgramSync} from '../../cli/harness/run-program.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliFile = path.join(repoRoot, 'dist', 'cli.js');
@@ -19,7 +21,7 @@ export const marker = randomUUID();
 
 /** Bundle cli/ into dist/cli.js, as `npm run build` does. */
 export function buildCli(): void {
-	execFileSync(process.execPath, ['scripts/bundle.mjs'], {cwd: repoRoot, stdio: 'pipe', timeout: 60_000});
+	runProgramSync(process.execPath, ['scripts/bundle.mjs'], {cwd: repoRoot, timeoutMs: 60_000});
 }
 
 /**
@@ -44,32 +46,73 @@ export type RunOptions = {
 	timeoutMs?: number;
 };
 
-/** Run `node dist/cli.js ...args` and wait for it to exit. stdin is /dev/null, so never a TTY. */
-export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
+export type CliRun = {
+	/** The CLI's process: to signal it (Ctrl-C is kill('SIGINT')). */
+	subprocess: ResultPromise;
+	/** Resolves when it has exited and its output is fully read. */
+	exited: Promise<CliResult>;
+	/** Bounded wait until its stdout, read line by line as printed, shows `pattern`; fails the test with its output if not. */
+	sees: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+	stdout: () => string;
+	stderr: () => string;
+};
+
+/**
+Start `node dist/cli.js ...args` without waiting. stdin is /dev/null, so never a
+TTY; stdout and stderr are kept line by line as it prints them.
+*/
+export function startCli(args: string[], options: RunOptions): CliRun {
 	const env: Record<string, string> = baseEnv();
 	for (const [key, value] of Object.entries(options.env ?? {})) {
 		if (value === undefined) delete env[key];
 		else env[key] = value;
 	}
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [cliFile, ...args], {
-			cwd: options.cwd,
-			env,
-			stdio: ['ignore', 'pipe', 'pipe'],
-			timeout: options.timeoutMs ?? 50_000,
-			killSignal: 'SIGTERM',
-		});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.setEncoding('utf8').on('data', chunk => {
-			stdout += chunk;
-		});
-		child.stderr.setEncoding('utf8').on('data', chunk => {
-			stderr += chunk;
-		});
-		child.on('error', reject);
-		child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}));
+	let stdout = '';
+	let stderr = '';
+	const subprocess = execa(process.execPath, [cliFile, ...args], {
+		cwd: options.cwd,
+		env,
+		extendEnv: false,
+		stdin: 'ignore',
+		// Line by line, as printed (final newline kept: tests compare output exactly).
+		stdout: {
+			*transform(line: unknown) {
+				stdout += String(line);
+				yield line;
+			},
+			preserveNewlines: true,
+		},
+		stderr: {
+			*transform(line: unknown) {
+				stderr += String(line);
+				yield line;
+			},
+			preserveNewlines: true,
+		},
+		stripFinalNewline: false,
+		timeout: options.timeoutMs ?? 50_000,
+		killSignal: 'SIGTERM',
+		// A CLI that ignores the SIGTERM of the timeout is killed; the test then fails on its code.
+		forceKillAfterDelay: 5000,
+		// A non-zero exit or a signal is a result to check, not an error.
+		reject: false,
 	});
+	const exited = subprocess.then(result => {
+		// It could not even start (no such cwd…): that is the test's own mistake.
+		if (result.exitCode === undefined && result.signal === undefined) throw result;
+		return {code: result.exitCode ?? null, signal: result.signal ?? null, stdout: result.stdout, stderr: result.stderr};
+	});
+	const sees = async (pattern: RegExp, timeoutMs = 8000) => {
+		const deadline = Date.now() + timeoutMs;
+		while (!pattern.test(stdout) && Date.now() < deadline) await delay(20);
+		if (!pattern.test(stdout)) throw new Error(`the CLI's output did not show ${pattern} within ${timeoutMs} ms; stdout:\n${stdout}\nstderr:\n${stderr}`);
+	};
+	return {subprocess, exited, sees, stdout: () => stdout, stderr: () => stderr};
+}
+
+/** Run `node dist/cli.js ...args` and wait for it to exit. stdin is /dev/null, so never a TTY. */
+export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
+	return startCli(args, options).exited;
 }
 
 const tempRoots: string[] = [];

@@ -3,14 +3,13 @@ End to end: `trace -- <command...>` through the bundled CLI on a tiny cluster
 (test/fixtures/trace/cluster-app.cjs): the timeline, --json, --timeout, Ctrl-C,
 the kit killed, and bad input. Nothing may be left running afterwards.
 */
-import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import {fileURLToPath} from 'node:url';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
-import {buildCli, cliFile, MARKER_VAR, marker, removeTempDirs, runCli, stackLines, survivors, tempDir, type CliResult} from './helpers.js';
+import {buildCli, removeTempDirs, runCli, stackLines, startCli, survivors, tempDir, type CliResult} from './helpers.js';
 
 const fixtureDir = path.dirname(fileURLToPath(new URL('../fixtures/trace/cluster-app.cjs', import.meta.url)));
 
@@ -99,31 +98,14 @@ describe('trace on a cluster', () => {
 	});
 });
 
-/** Start the CLI without waiting; resolve when its stdout shows `pattern`. */
-function startTrace(args: string[], env: Record<string, string>) {
-	const child = spawn(process.execPath, [cliFile, 'trace', ...args], {
-		cwd: fixtureDir,
-		env: {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', [MARKER_VAR]: marker, ...env},
-		stdio: ['ignore', 'pipe', 'pipe'],
-	});
-	let stdout = '';
-	let stderr = '';
-	child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk));
-	child.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk));
-	const exited = new Promise<CliResult>(resolve => child.on('close', (code, signal) => resolve({code, signal, stdout, stderr})));
-	const sees = async (pattern: RegExp) => {
-		const deadline = Date.now() + 8000;
-		while (!pattern.test(stdout) && Date.now() < deadline) await delay(20);
-		expect(stdout, stderr).toMatch(pattern);
-	};
-	return {child, exited, sees};
-}
+/** Start the CLI without waiting; run.sees(pattern) waits until its stdout shows it. */
+const startTrace = (args: string[], env: Record<string, string>) => startCli(['trace', ...args], {cwd: fixtureDir, env});
 
 describe('stopping a trace', () => {
 	it('Ctrl-C (SIGINT to the kit) stops the program as a terminal would, prints the summary, exits 130', async () => {
 		const run = startTrace(['--', 'node', 'cluster-app.cjs'], {STAY: '1', REQUESTS: '2'});
 		await run.sees(/accepted/);
-		run.child.kill('SIGINT');
+		run.subprocess.kill('SIGINT');
 		const result = await run.exited;
 		expect(result.code).toBe(130);
 		expect(result.stderr).toMatch(/Ctrl-C: SIGINT sent to every process of the program/);
@@ -133,11 +115,11 @@ describe('stopping a trace', () => {
 	it('the kit killed with SIGKILL leaves nothing running (the keeper ends the group)', async () => {
 		const run = startTrace(['--', 'node', 'cluster-app.cjs'], {STAY: '1', REQUESTS: '1'});
 		await run.sees(/accepted/);
-		run.child.kill('SIGKILL');
+		run.subprocess.kill('SIGKILL');
 		await run.exited;
 		// afterEach waits, bounded, for the tree to go. The kit had no chance to remove its
 		// trace folder: the next trace does.
-		const left = () => fs.readdirSync(os.tmpdir()).filter(name => name.startsWith(`ncl-trace-${run.child.pid}-`));
+		const left = () => fs.readdirSync(os.tmpdir()).filter(name => name.startsWith(`ncl-trace-${run.subprocess.pid}-`));
 		expect(left()).toHaveLength(1);
 		expect((await trace(['--', 'node', '-e', '0'])).code).toBe(0);
 		expect(left()).toEqual([]);

@@ -4,11 +4,11 @@ reader (cli/harness/ipc-trace.ts): both directions and handles are recorded,
 the program behaves the same with and without it, and nothing happens without
 NCL_TRACE_FILE.
 */
-import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {execa} from 'execa';
 import {afterAll, describe, expect, it} from 'vitest';
 import {clusterMessages, ipcSpyFile, isExit, isMessage, isStart, pairMessages, parseTrace, processRoles, readTrace, spyEnvironment, TraceParser, unwrap, type TraceEvent, type TraceMessage} from '../../cli/harness/ipc-trace.js';
 
@@ -25,27 +25,22 @@ type Run = {code: number | null; stdout: string; stderr: string; events: TraceEv
 Run a fixture in its own process group, with the spy when `traced`, and wait
 (bounded) for it to exit on its own; on timeout the whole group is killed.
 */
-function run(script: string, options: {traced: boolean; env?: Record<string, string>; spyOnly?: boolean}): Promise<Run> {
+async function run(script: string, options: {traced: boolean; env?: Record<string, string>; spyOnly?: boolean}): Promise<Run> {
 	const file = path.join(tempRoot, `trace-${files++}.jsonl`);
 	const env: Record<string, string> = {PATH: process.env.PATH ?? '', ...options.env};
 	if (options.traced) Object.assign(env, spyEnvironment(file));
 	if (options.spyOnly) env.NODE_OPTIONS = spyEnvironment(file).NODE_OPTIONS;
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [script], {env, detached: true, stdio: ['ignore', 'pipe', 'pipe']});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk));
-		child.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk));
-		const timer = setTimeout(() => {
-			process.kill(-child.pid!, 'SIGKILL');
-			reject(new Error(`${path.basename(script)} did not exit within 8 s: ${stderr}`));
-		}, 8000);
-		child.on('error', reject);
-		child.on('close', code => {
-			clearTimeout(timer);
-			resolve({code, stdout, stderr, events: readTrace(file), file});
-		});
-	});
+	const child = execa(process.execPath, [script], {env, extendEnv: false, detached: true, stdin: 'ignore', stripFinalNewline: false, reject: false});
+	// execa's own timeout would end the fixture alone: a SIGKILL of the group ends its workers too.
+	let timedOut = false;
+	const timer = setTimeout(() => {
+		timedOut = true;
+		process.kill(-child.pid!, 'SIGKILL');
+	}, 8000);
+	const result = await child.finally(() => clearTimeout(timer));
+	if (timedOut) throw new Error(`${path.basename(script)} did not exit within 8 s: ${result.stderr}`);
+	if (result.exitCode === undefined && result.signal === undefined) throw result;
+	return {code: result.exitCode ?? null, stdout: result.stdout, stderr: result.stderr, events: readTrace(file), file};
 }
 
 const messagesOf = (events: TraceEvent[]) => events.filter(isMessage);

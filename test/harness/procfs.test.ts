@@ -1,9 +1,10 @@
-import {spawn, type ChildProcess} from 'node:child_process';
+import type {ChildProcess} from 'node:child_process';
 import {once} from 'node:events';
 import {readdirSync} from 'node:fs';
 import net from 'node:net';
 import readline from 'node:readline';
 import {fileURLToPath} from 'node:url';
+import {execa} from 'execa';
 import {describe, it, expect, afterEach} from 'vitest';
 import {
 	childrenOf,
@@ -46,7 +47,8 @@ Starts a fixture in its own process group (detached), so afterEach can kill it
 and everything it forked with one process.kill(-pid).
 */
 function start(args: string[], env: NodeJS.ProcessEnv = process.env): Fixture {
-	const proc = spawn(process.execPath, args, {detached: true, stdio: ['pipe', 'pipe', 'pipe'], env});
+	// Its output is read here as it comes (buffer: false); how it ends is the test's to check (reject: false).
+	const proc = execa(process.execPath, args, {detached: true, stdio: ['pipe', 'pipe', 'pipe'], env, extendEnv: false, buffer: false, reject: false});
 	started.push(proc);
 	let stderr = '';
 	proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -184,7 +186,7 @@ describe('processes', () => {
 	});
 
 	it('reports a reaped process as not alive', async () => {
-		const proc = spawn(process.execPath, ['-e', ''], {detached: true, stdio: 'ignore'});
+		const proc = execa(process.execPath, ['-e', ''], {detached: true, stdio: 'ignore', reject: false});
 		started.push(proc);
 		const pid = proc.pid!;
 		await exited(proc); // 'exit' fires after libuv's waitpid, so it is reaped

@@ -115,7 +115,7 @@ describe('verify on broken learner programs', () => {
 
 	it('never-listens: nothing accepted connections on PORT within 10 s, and it listens on no TCP port', async () => {
 		const run = await verifyBroken('never-listens', 'starts');
-		expect(run.failed.message).toMatch(/^Nothing accepted connections on 127\.0\.0\.1:\d+ within 10 s$/);
+		expect(run.failed.message).toMatch(/^Nothing accepted connections on 127\.0\.0\.1:\d+ within \d+ s$/);
 		expect(run.failed.expected).toMatch(/^a server listening on 127\.0\.0\.1:\d+$/);
 		expect(run.failed.actual).toMatch(/^your program is still running \(pid \d+\)$/m);
 		expect(run.failed.actual).toContain('it listens on no TCP port at all');
@@ -125,7 +125,7 @@ describe('verify on broken learner programs', () => {
 
 	it('wrong-port: names the address the program listens on instead of PORT', async () => {
 		const run = await verifyBroken('wrong-port', 'starts');
-		expect(run.failed.message).toMatch(/^Nothing accepted connections on 127\.0\.0\.1:\d+ within 10 s$/);
+		expect(run.failed.message).toMatch(/^Nothing accepted connections on 127\.0\.0\.1:\d+ within \d+ s$/);
 		const expectedPort = LISTEN_ADDRESS.exec(run.failed.message!)![1];
 		// The fixture prints the port the kernel gave it.
 		const announced = printed(run)
@@ -139,7 +139,7 @@ describe('verify on broken learner programs', () => {
 
 	it('busy-loop-before-listen: says the program is burning CPU, stuck in a loop', async () => {
 		const run = await verifyBroken('busy-loop-before-listen', 'starts');
-		expect(run.failed.message).toMatch(/^Nothing accepted connections on 127\.0\.0\.1:\d+ within 10 s$/);
+		expect(run.failed.message).toMatch(/^Nothing accepted connections on 127\.0\.0\.1:\d+ within \d+ s$/);
 		expect(run.failed.actual).toContain('it listens on no TCP port at all');
 		expect(run.failed.actual).toMatch(/^pid \d+ used \d+\.\d s of CPU in the last \d+\.\d s: is it stuck in a loop\?$/m);
 		expect(run.failed.hint).toBe('Something before listen() never finishes.');

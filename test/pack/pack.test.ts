@@ -1,12 +1,10 @@
-import {execFile, execFileSync} from 'node:child_process';
 import {copyFileSync, mkdtempSync, readdirSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {promisify} from 'node:util';
+import {execa} from 'execa';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {runProgramSync} from '../../cli/harness/run-program.js';
 import {packageRoot} from '../../cli/paths.js';
-
-const run = promisify(execFile);
 
 // A newcomer's path: the packed tarball, npx from an empty folder, an empty npm cache.
 let scratch: string;
@@ -15,7 +13,7 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(() => {
 	scratch = mkdtempSync(path.join(os.tmpdir(), 'ncl-pack-'));
-	const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', scratch], {cwd: packageRoot, encoding: 'utf8'}).trim().split('\n').at(-1)!;
+	const packed = runProgramSync('npm', ['pack', '--silent', '--pack-destination', scratch], {cwd: packageRoot, timeoutMs: 120_000}).stdout.trim().split('\n').at(-1)!;
 	tarball = path.join(scratch, packed);
 	// A fresh cache: tsx and esbuild come from the registry as they would for a newcomer.
 	env = {...process.env, npm_config_cache: path.join(scratch, 'npm-cache'), npm_config_update_notifier: 'false'};
@@ -24,17 +22,16 @@ beforeAll(() => {
 
 afterAll(() => rmSync(scratch, {recursive: true, force: true}));
 
-function npx(cwd: string, ...args: string[]) {
-	return run('npx', ['--yes', `--package=${tarball}`, '--', 'node-cluster-lab', ...args], {cwd, env, timeout: 120_000}).then(
-		result => ({code: 0, ...result}),
-		(error: {code: number; stdout: string; stderr: string}) => ({code: error.code, stdout: error.stdout, stderr: error.stderr}),
-	);
+async function npx(cwd: string, ...args: string[]) {
+	// extendEnv: false, or execa would put back the NODE_OPTIONS deleted above.
+	const result = await execa('npx', ['--yes', `--package=${tarball}`, '--', 'node-cluster-lab', ...args], {cwd, env, extendEnv: false, timeout: 120_000, forceKillAfterDelay: 5000, reject: false});
+	return {code: result.exitCode, stdout: result.stdout, stderr: result.stderr || result.message};
 }
 
 describe('npm pack + npx from an empty folder', () => {
 	it('ships the bundle, lessons, starters, solutions, keeper and templates, and no tests', () => {
-		const listing = execFileSync('tar', ['-tzf', tarball], {encoding: 'utf8'});
-		for (const file of ['package/dist/cli.js', 'package/dist/front-matter.json', 'package/cli/harness/keeper.mjs', 'package/cli/harness/ipc-spy.cjs', 'package/cli/harness/trace-launcher.mjs', 'package/lessons/01-ipc.md', 'package/labs/01-ipc/main.ts', 'package/solutions/01-ipc/main.ts', 'package/templates/workspace/gitignore', 'package/templates/workspace/.github/workflows/labs.yml']) {
+		const listing = runProgramSync('tar', ['-tzf', tarball]).stdout;
+		for (const file of ['package/dist/cli.js', 'package/dist/front-matter.json', 'package/cli/harness/keeper.mjs', 'package/cli/harness/ipc-spy.cjs', 'package/cli/harness/start-log.cjs', 'package/cli/harness/trace-launcher.mjs', 'package/lessons/01-ipc.md', 'package/labs/01-ipc/main.ts', 'package/solutions/01-ipc/main.ts', 'package/templates/workspace/gitignore', 'package/templates/workspace/.github/workflows/labs.yml']) {
 			expect(listing, file).toContain(file);
 		}
 		expect(listing).not.toContain('package/test/');
@@ -64,5 +61,14 @@ describe('npm pack + npx from an empty folder', () => {
 		expect(trace.code, `${trace.stdout}\n${trace.stderr}`).toBe(0);
 		expect(trace.stdout).toMatch(/queryServer/);
 		expect(trace.stdout).toMatch(/newconn .*TCP handle/);
-	}, 240_000);
+
+		// bench starts the packaged reference solutions and loads them with the bundled generator.
+		const bench = await npx(workspace, 'bench', '--quick', '--json', '--workers', '2', 'single', 'cluster-rr');
+		expect(bench.code, `${bench.stdout}\n${bench.stderr}`).toBe(0);
+		const benchReport = JSON.parse(bench.stdout) as {results: Array<{id: string; failed?: string; samples: Record<string, unknown[]>}>};
+		expect(benchReport.results.map(result => [result.id, result.failed, result.samples['keep-alive']!.length, result.samples.fresh!.length])).toEqual([
+			['single', undefined, 3, 3],
+			['cluster-rr', undefined, 3, 3],
+		]);
+	}, 300_000);
 });

@@ -64,7 +64,7 @@ describe('the solution view', () => {
 
 	it('while the instructor lock is on, shows why and nothing of the solution', async () => {
 		const onToggleFull = vi.fn();
-		const {lastFrame, stdin} = render(<SolutionView lab={lab} locked diffs={diffs} full={false} width={80} height={20} isActive onBack={() => {}} onToggleFull={onToggleFull} />);
+		const {lastFrame, stdin} = render(<SolutionView lab={lab} lock="locked" diffs={diffs} full={false} width={80} height={20} isActive onBack={() => {}} onToggleFull={onToggleFull} />);
 		const frame = lastFrame()!;
 		expect(frame).toContain('Solutions are locked for this workshop.');
 		expect(frame).toContain('NCL_LOCK_SOLUTIONS=1');
@@ -74,9 +74,34 @@ describe('the solution view', () => {
 		expect(onToggleFull).not.toHaveBeenCalled();
 	});
 
+	it('in a workshop, takes the code as typed (b and q are letters of it): a wrong one is refused, the right one opens it', async () => {
+		const typed: string[] = [];
+		const onBack = vi.fn();
+		const onUnlock = (code: string) => {
+			typed.push(code);
+			return code === 'K7M2-QXB9' ? undefined : 'that code opens no lab of this workshop';
+		};
+		const {lastFrame, stdin} = render(<SolutionView lab={lab} lock="workshop" onUnlock={onUnlock} diffs={diffs} full={false} width={80} height={20} isActive onBack={onBack} onToggleFull={() => {}} />);
+		expect(lastFrame()).toContain("The solution of 01-ipc opens with your instructor's code.");
+		expect(lastFrame()).not.toContain('fork(file)');
+		for (const key of 'k7m2-qxb8') await press(stdin, key);
+		await eventually(() => expect(lastFrame()).toContain('Code: K7M2-QXB8_'));
+		await press(stdin, '\x7f');
+		await eventually(() => expect(lastFrame()).toContain('Code: K7M2-QXB_'));
+		await press(stdin, '7');
+		await press(stdin, '\r');
+		await eventually(() => expect(lastFrame()).toContain('that code opens no lab of this workshop'));
+		for (const key of 'k7m2-qxb9') await press(stdin, key);
+		await press(stdin, '\r');
+		await eventually(() => expect(typed).toEqual(['K7M2-QXB7', 'K7M2-QXB9']));
+		expect(onBack).not.toHaveBeenCalled();
+		await press(stdin, '\x1b');
+		await eventually(() => expect(onBack).toHaveBeenCalled());
+	});
+
 	it('otherwise, the diff against the learner\'s file; f switches to whole files', async () => {
 		const onToggleFull = vi.fn();
-		const {lastFrame, stdin} = render(<SolutionView lab={lab} locked={false} diffs={diffs} full={false} width={80} height={20} isActive onBack={() => {}} onToggleFull={onToggleFull} />);
+		const {lastFrame, stdin} = render(<SolutionView lab={lab} diffs={diffs} full={false} width={80} height={20} isActive onBack={() => {}} onToggleFull={onToggleFull} />);
 		const frame = lastFrame()!;
 		expect(frame).toContain('main.ts   - yours (labs/01-ipc)   + reference (solutions/01-ipc)');
 		expect(frame).toContain('-// TODO: fork');

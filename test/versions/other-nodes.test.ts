@@ -1,10 +1,8 @@
-import {execFile, execFileSync} from 'node:child_process';
 import path from 'node:path';
-import {promisify} from 'node:util';
+import {execa} from 'execa';
 import {describe, expect, it} from 'vitest';
+import {runProgramSync} from '../../cli/harness/run-program.js';
 import {packageRoot} from '../../cli/paths.js';
-
-const run = promisify(execFile);
 
 /**
 Lessons must be true on Node 20, 22 and 24. The kit starts learner programs
@@ -25,12 +23,10 @@ describe.concurrent('the reference solutions on other Node versions', () => {
 	}
 
 	for (const node of otherNodes) {
-		const version = execFileSync(node, ['--version'], {encoding: 'utf8'}).trim();
+		const version = runProgramSync(node, ['--version']).stdout.trim();
 		it(`pass every lab on Node ${version}`, async () => {
-			const result = await run(node, [path.join(packageRoot, 'dist', 'cli.js'), 'verify', '--all', '--solutions', '--reporter', 'json'], {cwd: packageRoot, timeout: 900_000, maxBuffer: 64 * 1024 * 1024}).then(
-				ok => ({code: 0, ...ok}),
-				(error: {code: number; stdout: string; stderr: string}) => error,
-			);
+			const run = await execa(node, [path.join(packageRoot, 'dist', 'cli.js'), 'verify', '--all', '--solutions', '--reporter', 'json'], {cwd: packageRoot, timeout: 900_000, forceKillAfterDelay: 5000, maxBuffer: 64 * 1024 * 1024, reject: false});
+			const result = {code: run.exitCode, stdout: run.stdout, stderr: run.stderr};
 			const report = JSON.parse(result.stdout) as {status: string; labs: Array<{id: string; status: string; steps: Array<{id: string; status: string; message?: string}>}>};
 			const failed = report.labs.filter(lab => lab.status !== 'pass').map(lab => `${lab.id}: ${JSON.stringify(lab.steps.find(step => step.status === 'fail'))}`);
 			expect(failed, `on ${version}`).toEqual([]);

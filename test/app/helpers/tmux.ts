@@ -3,12 +3,12 @@ A real terminal for end-to-end tests: one tmux server per session, on a socket
 of its own (-L), so a test never touches anyone's tmux; remain-on-exit keeps the
 pane after the program exits, to read its last screen and exit status.
 */
-import {execFileSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
+import {runProgramSync} from '../../../cli/harness/run-program.js';
 
 export type TmuxOptions = {width: number; height: number; cwd: string};
 
@@ -58,7 +58,7 @@ export class TmuxSession {
 		const tty = this.tmux('display-message', '-p', '-t', 'e2e', '#{pane_tty}').trim();
 		const deadline = Date.now() + timeoutMs;
 		for (;;) {
-			if (/(^|\s)-icanon(\s|$)/.test(execFileSync('stty', ['-a', '-F', tty], {encoding: 'utf8'}))) return;
+			if (/(^|\s)-icanon(\s|$)/.test(runProgramSync('stty', ['-a', '-F', tty]).stdout)) return;
 			if (Date.now() > deadline) throw new Error(`the terminal ${tty} was not in raw mode within ${timeoutMs} ms; the screen:\n${this.capture()}`);
 			await delay(20);
 		}
@@ -104,7 +104,7 @@ export class TmuxSession {
 
 	kill(): void {
 		try {
-			execFileSync('tmux', ['-L', this.socket, 'kill-server'], {stdio: 'ignore'});
+			runProgramSync('tmux', ['-L', this.socket, 'kill-server']);
 		} catch {
 			// Already gone.
 		}
@@ -113,10 +113,11 @@ export class TmuxSession {
 		rmSync(this.confDir, {recursive: true, force: true});
 	}
 
+	/** tmux's stdout; a missing tmux or a failing command throws one sentence naming the command and what tmux said. */
 	private tmux(...args: string[]): string {
 		// Not nested in whatever tmux the tests themselves may run in.
 		const {TMUX: _outer, ...env} = process.env;
-		return execFileSync('tmux', ['-L', this.socket, ...args], {encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe']});
+		return runProgramSync('tmux', ['-L', this.socket, ...args], {env, extendEnv: false, stripFinalNewline: false}).stdout;
 	}
 }
 

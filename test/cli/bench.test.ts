@@ -1,0 +1,167 @@
+/**
+The bench command: its arguments, its table, and whole runs through the bundled
+CLI that must stay within their bounds and leave no process behind, even when
+interrupted.
+*/
+import {spawn} from 'node:child_process';
+import {cpSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {UsageError} from '../../cli/command.js';
+import type {BenchReport, Sample} from '../../cli/bench/run.js';
+import {formatBench, formatBenchHtml, parseBenchArgs} from '../../cli/commands/bench.js';
+import {eventually} from '../eventually.js';
+import {buildCli, cliFile, initWorkspace, MARKER_VAR, marker, removeTempDirs, repoRoot, runCli, survivors, tempDir} from './helpers.js';
+
+describe('parseBenchArgs', () => {
+	it('defaults to the core count, 50 connections, 3 rounds of 2 s, every strategy', () => {
+		expect(parseBenchArgs({}, [])).toMatchObject({connections: 50, rounds: 3, seconds: 2, only: [], json: false});
+	});
+
+	it('--quick makes each run 0.4 s', () => {
+		expect(parseBenchArgs({quick: true}, ['single', 'cluster-rr'])).toMatchObject({seconds: 0.4, only: ['single', 'cluster-rr']});
+	});
+
+	it.each([
+		[{}, ['nginx'], /unknown strategy 'nginx'/],
+		[{rounds: '2'}, [], /--rounds must be between 3 and 9/],
+		[{workers: '0'}, [], /--workers must be between 1 and 16/],
+		[{seconds: '11'}, [], /--seconds must be between 1 and 10/],
+	])('rejects %j %j', (values, positionals, message) => {
+		expect(() => parseBenchArgs(values, positionals)).toThrow(UsageError);
+		expect(() => parseBenchArgs(values, positionals)).toThrow(message);
+	});
+});
+
+const sample = (round: number, rps: number, ratioToRr: number, busiestShare: number, pids: number): Sample => ({
+	round,
+	rps,
+	answered: rps,
+	errors: 0,
+	p50: 1.5,
+	p99: 9,
+	busiestShare,
+	pids,
+	cpuMs: {front: 100, workers: 800, generator: 400},
+	wallMs: 1000,
+	ratioToRr,
+});
+const report: BenchReport = {
+	options: {workers: 2, connections: 50, rounds: 3, seconds: 2, only: []},
+	machine: {cores: 2, loadAverage: [1, 1, 1], node: 'v20.20.2'},
+	startMs: 3000,
+	wallMs: 70_000,
+	results: [
+		{id: 'cluster-rr', title: 'rr', dir: undefined, samples: {'keep-alive': [0, 1, 2].map(round => sample(round, 10_000, 1, 0.52, 2)), fresh: [0, 1, 2].map(round => sample(round, 4000, 1, 0.5, 2))}},
+		{id: 'shared-handle', title: 'shared', dir: undefined, samples: {'keep-alive': [sample(0, 12_000, 1.2, 0.9, 2), sample(1, 11_000, 1.1, 1, 1), sample(2, 13_000, 1.3, 0.8, 2)], fresh: [0, 1, 2].map(round => sample(round, 6000, 1.5, 0.55, 2))}},
+		{id: 'dispatch', title: 'dispatch', dir: undefined, failed: 'dispatch never listened on 20001 (exited)', samples: {'keep-alive': [], fresh: []}},
+	],
+};
+
+describe('formatBench', () => {
+	it('prints medians with their spread, the ratio to rr, the busiest share, the CPU split and a bar', () => {
+		const text = formatBench(report).join('\n');
+		expect(text).toMatch(/^shared-handle +12\.0k \(11\.0k–13\.0k\) +1\.20 +1\.50 +9\.00 +0\.90\/2 +0\.10\/0\.80\/0\.40 +█{24}$/m);
+		expect(text).toMatch(/^cluster-rr +10\.0k \(10\.0k–10\.0k\) +1\.00 /m);
+		expect(text).toMatch(/^shared-handle +6000 \(6000–6000\) +1\.50 /m);
+	});
+
+	it('says why for each row, names what failed, and prints the seeds beside', () => {
+		const text = formatBench(report).join('\n');
+		expect(text).toContain('dispatch       not measured: dispatch never listened on 20001 (exited)');
+		expect(text).toMatch(/^ {2}shared-handle +like SCHED_NONE/m);
+		expect(text).toContain('seed 001: 9132 req/s');
+		expect(text).toContain('seed 001: 9551 req/s');
+	});
+});
+
+describe('formatBenchHtml', () => {
+	it('is one self-contained page: the rows, a bar each, the seeds, and nothing fetched', () => {
+		const page = formatBenchHtml(report);
+		expect(page).toMatch(/^<!doctype html>/);
+		expect(page).toContain('<th>shared-handle</th><td class="n">12000<small> (11000–13000)</small></td><td class="n">1.20</td>');
+		expect(page).toContain('<div style="width:100.0%">');
+		expect(page).toContain('not measured: dispatch never listened on 20001 (exited)');
+		expect(page).toContain('seed 001: 9132 req/s');
+		expect(page).not.toMatch(/<script|<link|src=|href=|url\(/);
+	});
+});
+
+describe('node-cluster-lab bench (bundled CLI)', () => {
+	beforeAll(() => {
+		buildCli();
+	}, 60_000);
+
+	afterEach(async () => {
+		await eventually(() => expect(survivors()).toEqual([]));
+	});
+
+	afterAll(() => {
+		removeTempDirs();
+	});
+
+	it('--quick --json measures the chosen strategies in 3 rounds, bounded, and stops them all', async () => {
+		const started = Date.now();
+		const cwd = tempDir();
+		const result = await runCli(['bench', '--quick', '--json', '--html', 'bench.html', '--workers', '2', 'single', 'cluster-rr'], {cwd, timeoutMs: 90_000});
+		expect(result.stderr).toBe('');
+		expect(result.code).toBe(0);
+		const report = JSON.parse(result.stdout) as {results: Array<{id: string; failed?: string; samples: Record<string, Sample[]>; median: Record<string, {rps: number; ratio: number; busiest: number; pids: number}>}>};
+		expect(report.results.map(each => each.id)).toEqual(['single', 'cluster-rr']);
+		for (const each of report.results) {
+			expect(each.failed).toBeUndefined();
+			for (const mode of ['keep-alive', 'fresh']) {
+				expect(each.samples[mode], `${each.id} ${mode}`).toHaveLength(3);
+				// Requests in flight at each run's time bound are dropped, and are not errors.
+				expect(each.samples[mode]!.map(sample => sample.errors), `${each.id} ${mode}`).toEqual([0, 0, 0]);
+				expect(each.median[mode]!.rps, `${each.id} ${mode}`).toBeGreaterThan(0);
+			}
+		}
+		const [single, rr] = report.results;
+		expect(single!.median['keep-alive']).toMatchObject({busiest: 1, pids: 1});
+		expect(rr!.median.fresh!.ratio).toBe(1);
+		expect(rr!.median.fresh!.pids).toBe(2);
+		expect(Date.now() - started).toBeLessThan(80_000);
+		const page = readFileSync(path.join(cwd, 'bench.html'), 'utf8');
+		expect(page).toContain('<th>single</th>');
+		expect(page).toContain('<th>cluster-rr</th>');
+	}, 100_000);
+
+	it('--labs runs the learner\'s own lab folder in place of the reference', async () => {
+		const workspace = await initWorkspace();
+		cpSync(path.join(repoRoot, 'solutions', '07-cluster'), path.join(workspace, 'labs', '07-cluster'), {recursive: true});
+		const result = await runCli(['bench', '--quick', '--json', '--labs', '--workers', '2', 'cluster-none'], {cwd: workspace, timeoutMs: 90_000});
+		expect(result.code, result.stderr).toBe(0);
+		const report = JSON.parse(result.stdout) as {results: Array<{id: string; dir: string; failed?: string; samples: Record<string, unknown[]>}>};
+		expect(report.results.map(each => [each.id, each.dir, each.failed, each.samples.fresh!.length])).toEqual([['cluster-none', path.join(workspace, 'labs', '07-cluster'), undefined, 3]]);
+	}, 100_000);
+
+	it('--labs outside a workspace says where to run it', async () => {
+		const result = await runCli(['bench', '--labs', '--quick'], {cwd: tempDir()});
+		expect(result.code).toBe(1);
+		expect(result.stderr).toContain('--labs runs your labs: run it inside a workspace');
+	});
+
+	it('leaves no process behind when interrupted with Ctrl-C mid-run', async () => {
+		const child = spawn(process.execPath, [cliFile, 'bench', '--workers', '2', 'cluster-none', 'shared-handle'], {
+			cwd: tempDir(),
+			env: {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', [MARKER_VAR]: marker},
+			stdio: ['ignore', 'pipe', 'pipe'],
+			timeout: 60_000,
+		});
+		let stderr = '';
+		const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)));
+		// The first progress line comes once every strategy is up and the rounds have begun.
+		await new Promise<void>(resolve => {
+			child.stderr.setEncoding('utf8').on('data', chunk => {
+				stderr += chunk;
+				if (stderr.includes('round 1/3')) resolve();
+			});
+			void exited.then(() => resolve());
+		});
+		expect(stderr).toContain('round 1/3');
+		child.kill('SIGINT');
+		expect(await exited).toBe(130);
+		expect(stderr).toContain('every process it started has been ended');
+	}, 100_000);
+});
