@@ -5,6 +5,7 @@ import {setTimeout as delay} from 'node:timers/promises';
 import {HOP_BY_HOP, hopProbeHeaders, leakedHopHeaders} from '../harness/hop-by-hop.js';
 import {mib, peakRss, rssBytes} from '../harness/memory.js';
 import {descendantsOf, holdersOf, isAlive, listenInodes} from '../harness/procfs.js';
+import {armHold, holdEnvironment, HOLD_VARIABLES} from '../harness/hold-at-start.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
 import {describeFailures, list, pollUntil, requireWholeAgain, sigtermStep, startsStep} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
@@ -15,6 +16,13 @@ const HASH_WORKERS = 4;
 /** The Contract's figures. */
 const UPSTREAM_TIMEOUT_MS = 2000;
 const RETRY_AFTER_MS = 1000;
+/**
+How long a killed backend's replacement is held at its start (hold-at-start.cjs):
+the dead port then refuses connections for at least this long, more than
+RETRY_AFTER_MS, so a proxy that keeps sending to it fails requests for all to see,
+and one that ejects it must also try it again after RETRY_AFTER_MS (still dead).
+*/
+const HOLD_MS = 1500;
 const MAX_SOCKETS = 8;
 /** The streaming bodies, and how much the proxy's memory may grow while one passes. */
 const BODY_BYTES = 16 * 1024 * 1024;
@@ -248,11 +256,25 @@ async function requireKillSurvived(context: StepContext, options: {victim: Backe
 	try {
 		await pollUntil(() => (sent.length >= 30 ? true : undefined), 5000, context);
 		const tree = () => [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)];
+		// The replacement waits at its start for HOLD_MS (hold-at-start.cjs): the port stays dead that
+		// long however fast the machine restarts it, so a proxy that keeps sending to it is seen doing so.
+		const hold = armHold(context.env.NCL_HOLD_FILE!);
+		let held: number | undefined;
 		const killedAt = Date.now();
 		try {
-			process.kill(victim.pid, 'SIGKILL');
-		} catch {
-			// Already gone: the rest of the step says what that means.
+			try {
+				process.kill(victim.pid, 'SIGKILL');
+			} catch {
+				// Already gone: the rest of the step says what that means.
+			}
+			context.waitingFor(`your main.ts to start a new backend for port ${victim.port} after pid ${victim.pid} was killed${under}`);
+			held = await pollUntil(() => hold.held()[0] ?? (listenerOn(victim.port, tree()) !== undefined ? -1 : undefined), 10_000, context);
+			if (held !== undefined && held > 0) {
+				context.waitingFor(`${HOLD_MS} ms of load while the new backend ${held} is held at its start${under}`);
+				await delay(HOLD_MS, undefined, {signal: context.signal}).catch(() => undefined);
+			}
+		} finally {
+			hold.release();
 		}
 		context.waitingFor(`a new backend listening on port ${victim.port} after pid ${victim.pid} was killed${under}`);
 		const back = await pollUntil(() => {
@@ -301,7 +323,8 @@ async function requireKillSurvived(context: StepContext, options: {victim: Backe
 		}
 		const now = backends(context).map(backend => (backend.port === victim.port ? {...backend, pid: back} : backend));
 		context.memo.set('backends', now);
-		return {backends: now, note: `killed ${victim.pid}: ${failed.length} of ${sent.length} requests failed (${inFlight} in flight, ${afterKill.length} before the proxy knew); pid ${back} listened ${backAt - killedAt} ms later and got a request ${Math.max(0, readmitted!.finishedAt - backAt)} ms after that`};
+		const heldNote = held !== undefined && held > 0 ? `its replacement was held ${HOLD_MS} ms at its start, then ` : '';
+		return {backends: now, note: `killed ${victim.pid}: ${failed.length} of ${sent.length} requests failed (${inFlight} in flight, ${afterKill.length} before the proxy knew); ${heldNote}pid ${back} listened ${backAt - killedAt} ms after the kill and got a request ${Math.max(0, readmitted!.finishedAt - backAt)} ms after that`};
 	} finally {
 		stop = true;
 		await lanes;
@@ -596,7 +619,8 @@ async function requireAbortPropagates(context: StepContext, localAddress?: strin
 
 export const proxyCheck: LabCheck = {
 	lab: '02-proxy',
-	env: () => ({WORKERS: String(WORKERS)}),
+	env: () => ({WORKERS: String(WORKERS), ...holdEnvironment('ncl-02-hold')}),
+	kitVariables: HOLD_VARIABLES,
 	variables: {WORKERS: [String(WORKERS), String(HASH_WORKERS)], STRATEGY: ['round-robin', 'ip-hash']},
 	steps: [
 		startsStep(15_000),
@@ -862,8 +886,11 @@ export const proxyCheck: LabCheck = {
 				const list_ = backends(context);
 				const before = await allStats(context);
 				const COUNT = 500;
-				context.waitingFor(`${COUNT} GET / through the proxy, 10 at a time, each on a fresh client connection`);
-				const answers = await context.http.burst({count: COUNT, concurrency: 10, path: () => '/', timeoutMs: 10_000});
+				// Fewer at a time than MAX_SOCKETS: this half asks only whether connections are reused, and
+				// an unbounded pool opens no more than a bounded one when no backend has more than 6 at once.
+				const AT_ONCE = 6;
+				context.waitingFor(`${COUNT} GET / through the proxy, ${AT_ONCE} at a time, each on a fresh client connection`);
+				const answers = await context.http.burst({count: COUNT, concurrency: AT_ONCE, path: () => '/', timeoutMs: 10_000});
 				const failed = answers.filter(answer => answer.status !== 200);
 				if (failed.length > 0) context.fail({message: `${failed.length} of ${COUNT} requests failed`, expected: 'status 200', actual: describeFailures(failed), repro: context.curl('/')});
 				const after = await allStats(context, true);

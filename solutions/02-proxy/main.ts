@@ -126,7 +126,11 @@ function fail(res: http.ServerResponse, status: number, text: string): void {
   res.end(`${text}\n`);
 }
 
-function forward(req: http.IncomingMessage, res: http.ServerResponse, tried = new Set<Backend>()): void {
+function hasBody(req: http.IncomingMessage): boolean {
+  return req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+}
+
+function forward(req: http.IncomingMessage, res: http.ServerResponse, tried = new Set<Backend>(), retried = false): void {
   const backend = pick(req, tried);
   if (!backend) return fail(res, 502, 'no backend available');
 
@@ -139,7 +143,8 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, tried = ne
   headers['x-forwarded-proto'] = 'http';
   if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
 
-  const upstream = http.request({ host: HOST, port: backend.port, method: req.method, path: req.url, headers, agent });
+  // A retry takes a connection of its own: the pool may hold more stale ones.
+  const upstream = http.request({ host: HOST, port: backend.port, method: req.method, path: req.url, headers, agent: retried ? false : agent });
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
 
@@ -171,10 +176,16 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, tried = ne
       backend.downUntil = Date.now() + RETRY_AFTER_MS;
       // Nothing reached that backend, and a request without a body
       // can be sent again as it is: try the next one.
-      const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-      if (!hasBody && !res.headersSent) return forward(req, res, tried.add(backend));
+      if (!hasBody(req) && !res.headersSent) return forward(req, res, tried.add(backend), retried);
     }
     if (timedOut) return fail(res, 504, `backend on port ${backend.port} did not answer within ${UPSTREAM_TIMEOUT_MS} ms`);
+    // A kept-alive connection the backend had already closed (it died, or
+    // its idle timer fired as we wrote): no answer came, and a request with
+    // no body is safe to send again, once, on a new connection. This is
+    // the retry that Node's docs show for request.reusedSocket.
+    if (upstream.reusedSocket && !retried && !hasBody(req) && !res.headersSent && !res.destroyed) {
+      return forward(req, res, tried, true);
+    }
     fail(res, 502, `backend on port ${backend.port}: ${err.code ?? err.message}`);
   });
 
