@@ -22,6 +22,8 @@ import {SINGLE_SERVER_SOURCE, strategies, type Mode, type Strategy} from './stra
 
 export type BenchOptions = {
 	workers: number;
+	/** Where the workers' count came from, for the table's header: the seeds' 5, this machine's cores, or --workers N. */
+	workersFrom?: 'seeds' | 'cores' | 'flag';
 	connections: number;
 	rounds: number;
 	/** Seconds of load per strategy, mode and round. */
