@@ -157,6 +157,18 @@ describe('node-cluster-lab bench (bundled CLI)', () => {
 		expect(report.results.map(each => [each.id, each.dir, each.failed, each.samples.fresh!.length])).toEqual([['cluster-none', path.join(workspace, 'labs', '07-cluster'), undefined, 3]]);
 	}, 100_000);
 
+	it('--labs runs the learner\'s own labs 02 and 10 for the proxy and nginx rows', async () => {
+		const workspace = await initWorkspace();
+		for (const lab of ['02-proxy', '10-nginx']) cpSync(path.join(repoRoot, 'solutions', lab), path.join(workspace, 'labs', lab), {recursive: true});
+		const result = await runCli(['bench', '--quick', '--json', '--labs', '--workers', '2', 'proxy', 'nginx'], {cwd: workspace, timeoutMs: 90_000});
+		expect(result.code, result.stderr).toBe(0);
+		const report = JSON.parse(result.stdout) as {results: Array<{id: string; dir: string; failed?: string; skipped?: string; workers: number; samples: Record<string, unknown[]>; median: Record<string, {pids: number}>}>};
+		const [proxy, nginx] = report.results;
+		expect([proxy!.id, proxy!.dir, proxy!.failed, proxy!.samples.fresh!.length, proxy!.median['keep-alive']!.pids]).toEqual(['proxy', path.join(workspace, 'labs', '02-proxy'), undefined, 3, 2]);
+		if (nginx!.skipped) expect(nginx!.skipped).toContain('nginx is not installed');
+		else expect([nginx!.id, nginx!.dir, nginx!.failed, nginx!.workers, nginx!.median.fresh!.pids]).toEqual(['nginx', path.join(workspace, 'labs', '10-nginx'), undefined, 3, 3]);
+	}, 100_000);
+
 	it('--labs outside a workspace says where to run it', async () => {
 		const result = await runCli(['bench', '--labs', '--quick'], {cwd: tempDir()});
 		expect(result.code).toBe(1);
