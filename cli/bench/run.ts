@@ -219,6 +219,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 	writeFileSync(path.join(scratch, 'single.mjs'), SINGLE_SERVER_SOURCE);
 	const labs: LabProcess[] = [];
 	const nginxRuns: NginxRun[] = [];
+	// Stopped by a signal, the kit exits from its handler (which ends the process groups) and the finally below never runs: remove the folders then.
+	const removeFolders = () => {
+		for (const run of nginxRuns) removeNginxRun(run);
+		rmSync(scratch, {recursive: true, force: true});
+	};
+	process.once('exit', removeFolders);
 	let startMs = 0;
 	try {
 		const running: Running[] = [];
@@ -262,8 +268,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 		}
 	} finally {
 		await Promise.all(labs.map(lab => lab.stop()));
-		for (const run of nginxRuns) removeNginxRun(run);
-		rmSync(scratch, {recursive: true, force: true});
+		process.removeListener('exit', removeFolders);
+		removeFolders();
 	}
 	const {onProgress: _progress, ...shown} = options;
 	return {options: shown, machine: {cores: os.availableParallelism(), loadAverage: os.loadavg(), node: process.version}, results: [...results.values()], startMs, wallMs: Date.now() - started};
