@@ -10,6 +10,8 @@ import {runWithPortTaken, type TakenPortRun} from '../harness/taken-port.js';
 import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep} from './common.js';
 import {connectionOwners} from '../harness/procfs.js';
 import {trackedGet} from '../harness/tracked-get.js';
+import {armHold, holdEnvironment, HOLD_VARIABLES} from '../harness/hold-at-start.js';
+import {signalAndSettle} from '../harness/signal-handshake.js';
 import {PinnedLanes} from '../harness/pinned-lanes.js';
 import type {LabCheck, StepContext} from './step.js';
 
@@ -242,23 +244,33 @@ function isOk(answer: TimedAnswer): boolean {
 	return answer.status === 200 && answer.pid !== undefined;
 }
 
-/** Step double-sighup (in the restarted program): two SIGHUPs 100 ms apart, then WORKERS children, all forked after the second, all serving. */
+/**
+Step double-sighup (in the restarted program): a second SIGHUP while the first
+reload is surely under way, then WORKERS children, all forked after the second,
+all serving. Surely: the first pass's new child is held at its start
+(hold-at-start.cjs), so it cannot say it is ready, until the primary has handled
+the second SIGHUP (signalAndSettle). Sent 100 ms apart on a busy machine, the
+two could merge into one, or the first pass end before the second arrived, and
+a primary that drops a SIGHUP during a reload went unseen.
+*/
 async function doubleSighup(context: StepContext): Promise<void> {
 	const workers = Number(context.env.WORKERS);
 	const before = await settledChildren(context, 3000, workers);
-	process.kill(primary(context), 'SIGHUP');
-	const firstAt = Date.now();
-	// Every child seen before the second SIGHUP, the one the first pass is starting
-	// included: the second SIGHUP goes out 100 ms after the first, or once that child
-	// shows up if the machine is slower than that (10 s at most: the trap needs that child seen first, and a starved primary forked it over 2 s late).
+	const hold = armHold(context.env.NCL_HOLD_FILE!);
 	const early = new Set(before);
-	await pollUntil(() => {
-		const pids = childPids(primary(context));
-		for (const pid of pids) early.add(pid);
-		return Date.now() - firstAt >= 100 && pids.some(pid => !before.includes(pid)) ? true : undefined;
-	}, 10_000, context);
-	for (const pid of childPids(primary(context))) early.add(pid);
-	process.kill(primary(context), 'SIGHUP');
+	let handled = false;
+	let heldChild: number | undefined;
+	try {
+		process.kill(primary(context), 'SIGHUP');
+		// The first pass has begun once its new child is waiting at its start (or, for a tree that
+		// drops NODE_OPTIONS, once /proc shows a new child: then nothing holds it).
+		heldChild = await pollUntil(() => hold.held()[0] ?? (childPids(primary(context)).some(pid => !before.includes(pid)) ? -1 : undefined), 10_000, context);
+		for (const pid of [...childPids(primary(context)), ...hold.held()]) early.add(pid);
+		handled = await signalAndSettle(primary(context), 'SIGHUP', 10_000, context.signal);
+		for (const pid of [...childPids(primary(context)), ...hold.held()]) early.add(pid);
+	} finally {
+		hold.release();
+	}
 	const secondAt = Date.now();
 	// Two passes of WORKERS start-ups each: the bound is over twice the slowest the reference took.
 	const bound = DOUBLE_SIGHUP_MS;
@@ -286,7 +298,7 @@ async function doubleSighup(context: StepContext): Promise<void> {
 	}
 	await requireWhole(context, done!, 'two SIGHUPs');
 	context.memo.set('children', done);
-	context.note(`settled ${ms(secondAt, Date.now())} after the second SIGHUP: ${list(done!)}`);
+	context.note(`${heldChild !== undefined && heldChild > 0 ? `the first pass's child ${heldChild} was held at its start until the primary had handled the second SIGHUP${handled ? '' : ' (not seen handled within 10 s)'}; ` : ''}settled ${ms(secondAt, Date.now())} after the second SIGHUP: ${list(done!)}`);
 }
 
 /** Step port-taken's run: a second copy of the program, with PORT taken by the checker. */
@@ -302,7 +314,9 @@ export const rollingReloadCheck: LabCheck = {
 		READY_TIMEOUT_MS: String(READY_TIMEOUT_MS),
 		// A fresh name each run: the file must not exist until broken-new-child creates it.
 		BROKEN_FILE: path.join(os.tmpdir(), `ncl-06-broken-${randomUUID()}`),
+		...holdEnvironment('ncl-06-hold'),
 	}),
+	kitVariables: HOLD_VARIABLES,
 	variables: {
 		WORKERS: [String(WORKERS), String(WORKERS_2)],
 		DRAIN_MS: [String(DRAIN_MS), String(DRAIN_MS_2)],
