@@ -111,6 +111,7 @@ export const en = {
 			thisHelp: 'this help',
 			quitAll: 'quit; ends all processes',
 			language: 'English / 中文',
+			languageTitle: 'Language (everywhere)',
 			labs: 'Labs',
 			firstLast: 'first, last',
 			openIt: 'open it (checks on save)',

@@ -106,6 +106,7 @@ export const zhCN: Strings = {
 			thisHelp: '本帮助',
 			quitAll: '退出；结束所有进程',
 			language: 'English / 中文',
+			languageTitle: '语言（任何界面）',
 			labs: 'Lab 列表',
 			firstLast: '第一个、最后一个',
 			openIt: '打开（保存即检查）',

@@ -89,7 +89,7 @@ describe('the app in a terminal', () => {
 		expect(footer).toBeGreaterThan(0);
 		expect(footer).toBeLessThan(24);
 		expect(rows[footer - 1]).toMatch(/^─{80}$/);
-		expect(rows[footer]).toMatch(/^↑↓ move\s+enter open\s+l lesson\s+\? keys\s+q quit$/);
+		expect(rows[footer]).toMatch(/^↑↓ move\s+enter open\s+l lesson\s+t 中文\s+\? keys\s+q quit$/);
 
 		await app.waitForRawMode();
 		app.sendKeys('Enter');
