@@ -27,6 +27,11 @@ export const en = {
 	initInstall: '# the kit, locally: npx then works offline',
 	initLesson: '# read the first lesson',
 	initVerify: '# check your work on the current lab',
+	solutionNotPassed: (id: string) => `you have not passed ${id} yet. Try 'npx node-cluster-lab hint ${id}', or add --force to see the solution anyway.`,
+	resetName: 'name the lab to reset, e.g. npx node-cluster-lab reset 01-ipc',
+	resetNoTerminal: (id: string) => `reset replaces labs/${id}; without a terminal to ask, pass --yes.`,
+	resetAsk: (id: string) => `Replace labs/${id} with the starter? Your files are backed up first.`,
+	resetNothing: 'Nothing changed.',
 
 	// doctor
 	doctor: {
@@ -62,6 +67,8 @@ export const en = {
 		printedNothing: 'your program printed nothing',
 		printedLast: 'your program printed (last lines):',
 		checkerFailed: 'the checker itself failed: ',
+		/** The runner's reason for the steps after a failure (cli/checks/runner.ts). */
+		earlierStepFailed: 'an earlier step failed',
 		checkerBug: 'This is a bug in node-cluster-lab, not in your program. Please report it, with the lines above.',
 		labsFailed: (count: number, labs: string) => `${count} lab${count === 1 ? '' : 's'} failed: ${labs}`,
 		labsErrored: (count: number, labs: string) => `${count} lab${count === 1 ? '' : 's'} could not be checked (checker error): ${labs}`,

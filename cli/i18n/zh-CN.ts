@@ -25,6 +25,11 @@ export const zhCN: Strings = {
 	initInstall: '# 在本地安装 kit：之后 npx 可离线使用',
 	initLesson: '# 阅读第一课',
 	initVerify: '# 检查你在当前 lab 上的成果',
+	solutionNotPassed: id => `你还没有通过 ${id}。试试 'npx node-cluster-lab hint ${id}'，或者加上 --force 直接查看答案。`,
+	resetName: '请指明要重置的 lab，例如 npx node-cluster-lab reset 01-ipc',
+	resetNoTerminal: id => `reset 会替换 labs/${id}；没有终端可供确认时，请加上 --yes。`,
+	resetAsk: id => `用初始代码替换 labs/${id} 吗？你的文件会先被备份。`,
+	resetNothing: '没有做任何改动。',
 
 	doctor: {
 		fix: '修复：',
@@ -58,6 +63,7 @@ export const zhCN: Strings = {
 		printedNothing: '你的程序没有输出任何内容',
 		printedLast: '你的程序输出了（最后几行）：',
 		checkerFailed: '检查器本身出错了：',
+		earlierStepFailed: '前面的步骤未通过',
 		checkerBug: '这是 node-cluster-lab 的 bug，不是你程序的问题。请连同上面几行一起报告。',
 		labsFailed: (count, labs) => `${count} 个 lab 未通过：${labs}`,
 		labsErrored: (count, labs) => `${count} 个 lab 无法检查（检查器出错）：${labs}`,

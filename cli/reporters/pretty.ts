@@ -93,7 +93,8 @@ export function createPrettyReporter(options: ReporterOptions): Reporter {
 				break;
 			}
 			case 'step-skip': {
-				out(paint.dim(`${STEP_INDENT}- ${oneLine(title(event))} ${words.report.skipped(oneLine(event.reason))}`));
+				const reason = event.reason === t('en').report.earlierStepFailed ? words.report.earlierStepFailed : event.reason;
+				out(paint.dim(`${STEP_INDENT}- ${oneLine(title(event))} ${words.report.skipped(oneLine(reason))}`));
 				break;
 			}
 			case 'output': {
