@@ -7,7 +7,7 @@ import type {CheckEvent, Failure, RunSummary} from '../checks/events.js';
 import {OUTPUT_CONTEXT_LINES} from '../checks/fold-events.js';
 import {formatDuration, nodeLabel, oneLine, sanitize, stripAnsi, tallyLabs} from './text.js';
 import type {Reporter, ReporterOptions} from './types.js';
-import {stepTitle, t} from '../i18n/index.js';
+import {hintText, stepTitle, t} from '../i18n/index.js';
 import {textWidth} from '../i18n/width.js';
 
 type Paint = (text: string) => string;
@@ -66,7 +66,7 @@ export function createPrettyReporter(options: ReporterOptions): Reporter {
 		lines.push(...labelled(DETAIL_INDENT, '', failure.message).map((line) => paint.red(line)));
 		if (failure.expected !== undefined) lines.push(...labelled(DETAIL_INDENT, words.report.expected, failure.expected));
 		if (failure.actual !== undefined) lines.push(...labelled(DETAIL_INDENT, words.report.actual, failure.actual));
-		if (failure.hint !== undefined) lines.push(...labelled(DETAIL_INDENT, words.report.hint, failure.hint));
+		if (failure.hint !== undefined) lines.push(...labelled(DETAIL_INDENT, words.report.hint, hintText(failure.hint)));
 		if (failure.repro !== undefined) lines.push(...labelled(DETAIL_INDENT, words.report.repro, failure.repro));
 		return lines;
 	}

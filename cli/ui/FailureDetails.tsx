@@ -3,7 +3,7 @@ import type {OutputLine} from '../app/run-state.js';
 import type {Failure} from '../checks/events.js';
 import {sanitize} from '../reporters/text.js';
 import {rowsFor, wordWrap} from './wrap-lines.js';
-import {t} from '../i18n/index.js';
+import {hintText, t} from '../i18n/index.js';
 import {textWidth} from '../i18n/width.js';
 
 const INDENT = 4;
@@ -61,7 +61,7 @@ export function pickOutputLines(lines: readonly OutputLine[], rows: number, widt
 export function failureRows(failure: Failure, width: number): number {
 	let rows = rowsFor(sanitize(failure.message), width - INDENT);
 	for (const [field, label] of fields()) {
-		const value = failure[field];
+		const value = field === 'hint' && failure.hint !== undefined ? hintText(failure.hint) : failure[field];
 		if (value !== undefined) rows += rowsFor(sanitize(value), width - INDENT - textWidth(label));
 	}
 	return rows + 1;
@@ -89,7 +89,7 @@ export function FailureDetails({failure, output, width, outputRows}: Props) {
 				</Text>
 			</Box>
 			{fields().map(([field, label]) => {
-				const value = failure[field];
+				const value = field === 'hint' && failure.hint !== undefined ? hintText(failure.hint) : failure[field];
 				return value === undefined ? null : <Labelled key={field} label={label} value={value} width={width} color={field === 'repro' ? 'cyan' : undefined} />;
 			})}
 			{output.length === 0 ? (
