@@ -11,14 +11,14 @@ function escape(text: string): string {
 	return text.replace(/[&<>"']/g, char => `&#${char.charCodeAt(0)};`);
 }
 
-export function benchHtml(report: BenchReport, summaries: Map<string, Record<Mode, HtmlSummary | undefined>>, why: Map<string, Record<Mode, string>>, seeds: Record<string, string>): string {
+export function benchHtml(report: BenchReport, summaries: Map<string, Record<Mode, HtmlSummary | undefined>>, why: Map<string, Record<Mode, string>>, seeds: Record<string, string>, heading?: string): string {
 	const {options, machine} = report;
 	const sections = (['keep-alive', 'fresh'] as Mode[]).map(mode => {
 		const best = Math.max(1, ...report.results.map(result => summaries.get(result.id)?.[mode]?.rps ?? 0));
 		const rows = report.results
 			.map(result => {
 				const summary = summaries.get(result.id)?.[mode];
-				if (!summary) return `<tr><th>${escape(result.id)}</th><td colspan="7">not measured: ${escape(result.failed ?? 'no samples')}</td></tr>`;
+				if (!summary) return `<tr><th>${escape(result.id)}</th><td colspan="7">${result.skipped ? `skipped: ${escape(result.skipped)}` : `not measured: ${escape(result.failed ?? 'no samples')}`}</td></tr>`;
 				const width = ((summary.rps / best) * 100).toFixed(1);
 				const cpu = summary.cores;
 				return `<tr><th>${escape(result.id)}</th><td class="n">${Math.round(summary.rps)}<small> (${Math.round(summary.min)}–${Math.round(summary.max)})</small></td><td class="n">${Number.isNaN(summary.ratio) ? '–' : summary.ratio.toFixed(2)}</td><td class="n">${summary.p50.toFixed(2)}</td><td class="n">${summary.p99.toFixed(2)}</td><td class="n">${summary.busiest.toFixed(2)} of ${summary.pids}</td><td class="n">${cpu.front.toFixed(2)} / ${cpu.workers.toFixed(2)} / ${cpu.generator.toFixed(2)}</td><td class="bar"><div style="width:${width}%"></div></td></tr><tr class="why"><td></td><td colspan="7">${escape(why.get(result.id)?.[mode] ?? '')}</td></tr>`;
@@ -46,7 +46,7 @@ small{color:#777}
 tbody th{white-space:nowrap}
 </style></head><body>
 <h1>node-cluster-lab bench</h1>
-<p>${escape(`${options.labsRoot ? `your labs in ${options.labsRoot}` : 'the reference solutions'}: ${options.workers} workers, ${options.connections} connections, ${options.rounds} rounds of ${options.seconds} s per strategy and mode; medians (min–max). Machine: ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverage.map(load => load.toFixed(1)).join(' ')} at the end.`)}</p>
+<p>${escape(`${heading ?? `${options.labsRoot ? `your labs in ${options.labsRoot}` : 'the reference solutions'}: ${options.workers} workers, ${options.connections} connections, ${options.rounds} rounds of ${options.seconds} s per strategy and mode; medians (min–max)`}. Machine: ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverage.map(load => load.toFixed(1)).join(' ')} at the end.`)}</p>
 ${sections.join('\n')}
 <h2>The seeds, for comparison</h2><ul>${seedRows}</ul>
 <p>busiest share = the busiest pid's fraction of the answers. × rr = req/s over cluster-rr's in the same round. The generator runs on the same ${machine.cores} cores as the servers: every core it uses is one the servers do not get.</p>

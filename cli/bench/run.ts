@@ -8,10 +8,12 @@ everything is stopped in a finally. CPU comes from /proc: the front process (a
 primary that only fronts the workers), the workers, and the generator (this
 process).
 */
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {startLabProcess, type LabProcess} from '../harness/lab-process.js';
+import {findNginx, nginxVersion, prepareNginxRun, removeNginxRun, renderTemplate, startNginx, testNginxConfig, type NginxRun} from '../harness/nginx.js';
 import {pickFreePort} from '../harness/ports.js';
 import {groupMembers} from '../harness/procfs.js';
 import {waitForListening} from '../harness/readiness.js';
@@ -20,6 +22,8 @@ import {SINGLE_SERVER_SOURCE, strategies, type Mode, type Strategy} from './stra
 
 export type BenchOptions = {
 	workers: number;
+	/** Where the workers' count came from, for the table's header: the seeds' 5, this machine's cores, or --workers N. */
+	workersFrom?: 'seeds' | 'cores' | 'flag';
 	connections: number;
 	rounds: number;
 	/** Seconds of load per strategy, mode and round. */
@@ -44,6 +48,8 @@ export type Sample = {
 	pids: number;
 	/** CPU in ms during the run. */
 	cpuMs: {front: number; workers: number; generator: number};
+	/** TCP connections the generator opened. */
+	connections?: number;
 	wallMs: number;
 	/** rps / cluster-rr's rps in the same round and mode. */
 	ratioToRr?: number;
@@ -56,6 +62,12 @@ export type StrategyResult = {
 	dir: string | undefined;
 	/** Why it could not be measured, when it could not. */
 	failed?: string;
+	/** Why it was not run at all (nginx is not installed): not a failure. */
+	skipped?: string;
+	/** Its workers (backends), as started: --workers, or what the lab fixes. */
+	workers?: number;
+	/** Whether a front process (primary, proxy, nginx) stands before the workers. */
+	hasFront?: boolean;
 	samples: Record<Mode, Sample[]>;
 };
 
@@ -72,7 +84,43 @@ const START_DEADLINE_MS = 20_000;
 const WARM_UP_MS = 150;
 const MODES: Mode[] = ['keep-alive', 'fresh'];
 
-type Running = {strategy: Strategy; lab: LabProcess; port: number; primary: number};
+type Running = {strategy: Strategy; lab: LabProcess; port: number; primary: number; workers: number; nginx?: LabProcess};
+
+/** Thrown by start(): why, and whether the row is skipped (a missing tool) rather than failed. */
+class StartError extends Error {
+	constructor(
+		message: string,
+		readonly skipped = false,
+	) {
+		super(message);
+	}
+}
+
+function canBind(host: string, port: number): Promise<boolean> {
+	return new Promise(resolve => {
+		const server = net.createServer();
+		server.once('error', () => resolve(false));
+		server.listen({host, port, exclusive: true}, () => server.close(() => resolve(true)));
+	});
+}
+
+/** A port with the `extra` ports after it free too (lab 02's backends listen on PORT+1 … PORT+WORKERS). */
+async function pickFreeRange(extra: number): Promise<number> {
+	for (let attempt = 0; attempt < 50; attempt++) {
+		const port = await pickFreePort();
+		let free = true;
+		for (let next = port + 1; free && next <= port + extra; next++) free = await canBind('127.0.0.1', next);
+		if (free) return port;
+	}
+	throw new Error(`no ${extra + 1} free ports in a row found on 127.0.0.1`);
+}
+
+/** CPU of every process in a group but its keeper (nginx's master, workers and launcher), ms. */
+function groupCpuMs(pgid: number): number {
+	return groupMembers(pgid)
+		.filter(proc => proc.pid !== pgid)
+		.reduce((sum, proc) => sum + proc.cpuMs, 0);
+}
 
 function cpuByPid(pgid: number): Map<number, number> {
 	const cpu = new Map<number, number>();
@@ -80,23 +128,51 @@ function cpuByPid(pgid: number): Map<number, number> {
 	return cpu;
 }
 
-/** Start one strategy and wait until it accepts connections with all its processes up. */
-async function start(strategy: Strategy, workers: number, scratch: string): Promise<Running> {
-	const port = await pickFreePort();
+/** Start one strategy and wait until it accepts connections with all its processes up (nginx too, for lab 10). */
+async function start(strategy: Strategy, requestedWorkers: number, scratch: string, started: {labs: LabProcess[]; nginxRuns: NginxRun[]}): Promise<Running> {
+	const workers = strategy.fixedWorkers ?? requestedWorkers;
+	let nginxBinary: {binary: string; version: NonNullable<ReturnType<typeof nginxVersion>>} | undefined;
+	if (strategy.nginxTemplate) {
+		const binary = findNginx();
+		if (!binary) throw new StartError('nginx is not installed (Debian/Ubuntu: sudo apt-get install nginx-light); the other rows do not need it', true);
+		const version = nginxVersion(binary);
+		if (!version) throw new StartError(`${binary} -v did not say which nginx it is`, true);
+		nginxBinary = {binary, version};
+	}
+	const port = strategy.backendPorts ? await pickFreeRange(workers) : await pickFreePort();
 	const lab = startLabProcess({cwd: strategy.dir ?? scratch, entry: strategy.entry, env: {...strategy.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: String(workers)}});
+	// Into the caller's list at once: stopped in its finally, whatever happens next.
+	started.labs.push(lab);
 	const primary = await lab.primaryPid;
-	if (primary === undefined) throw Object.assign(new Error(`${strategy.id} did not start`), {lab});
-	const ready = await waitForListening(lab, '127.0.0.1', port, START_DEADLINE_MS);
-	if (!ready.ready) throw Object.assign(new Error(`${strategy.id} never listened on ${port} (${ready.reason}): ${lab.output(3).join(' | ')}`), {lab});
+	if (primary === undefined) throw new StartError(`${strategy.id} did not start`);
+	// Lab 10's backends listen on 127.0.0.2-4:PORT; nginx alone takes 127.0.0.1:PORT.
+	const backendHosts = strategy.nginxTemplate ? ['127.0.0.2', '127.0.0.3', '127.0.0.4'] : ['127.0.0.1'];
+	for (const host of backendHosts) {
+		const ready = await waitForListening(lab, host, port, START_DEADLINE_MS);
+		if (!ready.ready) throw new StartError(`${strategy.id} never listened on ${host}:${port} (${ready.reason}): ${lab.output(3).join(' | ')}`);
+	}
 	const expected = strategy.hasFront ? workers + 1 : 1;
 	const deadline = Date.now() + START_DEADLINE_MS;
 	while (lab.members().length < expected && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20));
-	if (lab.members().length < expected) throw Object.assign(new Error(`${strategy.id}: ${lab.members().length} of ${expected} processes came up`), {lab});
-	return {strategy, lab, port, primary};
+	if (lab.members().length < expected) throw new StartError(`${strategy.id}: ${lab.members().length} of ${expected} processes came up`);
+	if (!nginxBinary) return {strategy, lab, port, primary, workers};
+	// As lab 10's checker does: the checker's nginx.conf in a folder of the run, the lab's template rendered into it, nginx -t, then nginx under a keeper of its own.
+	const run: NginxRun = prepareNginxRun(nginxBinary.binary, nginxBinary.version);
+	// Removed when the bench ends (nginx writes its error log and temp files there while it runs).
+	started.nginxRuns.push(run);
+	writeFileSync(run.labConf, renderTemplate(readFileSync(path.join(strategy.dir!, strategy.nginxTemplate!), 'utf8'), {HOST: '127.0.0.1', PORT: String(port), STRATEGY: 'round-robin'}));
+	const tested = testNginxConfig(run);
+	if (!tested.ok) throw new StartError(`nginx -t rejects ${strategy.nginxTemplate}: ${tested.output.split('\n')[0] ?? ''}`);
+	const nginx = startNginx(run, strategy.dir!);
+	started.labs.push(nginx);
+	const ready = await waitForListening(nginx, '127.0.0.1', port, START_DEADLINE_MS);
+	if (!ready.ready) throw new StartError(`nginx never listened on 127.0.0.1:${port} (${ready.reason}): ${nginx.output(3).join(' | ')}`);
+	return {strategy, lab, port, primary, workers, nginx};
 }
 
 async function measure(running: Running, mode: Mode, options: BenchOptions, round: number): Promise<Sample> {
 	const before = cpuByPid(running.lab.pgid);
+	const nginxBefore = running.nginx ? groupCpuMs(running.nginx.pgid) : 0;
 	const result = await runLoadGenerator({
 		url: `http://127.0.0.1:${running.port}/`,
 		connections: options.connections,
@@ -108,7 +184,7 @@ async function measure(running: Running, mode: Mode, options: BenchOptions, roun
 		stopGraceMs: 0,
 	});
 	const after = cpuByPid(running.lab.pgid);
-	let front = 0;
+	let front = running.nginx ? groupCpuMs(running.nginx.pgid) - nginxBefore : 0;
 	let workers = 0;
 	for (const [pid, cpu] of after) {
 		const used = cpu - (before.get(pid) ?? 0);
@@ -127,6 +203,7 @@ async function measure(running: Running, mode: Mode, options: BenchOptions, roun
 		busiestShare: result.answered > 0 ? busiest / result.answered : 0,
 		pids: result.perPid.size,
 		cpuMs: {front, workers, generator: result.generatorCpuMs},
+		connections: result.connectionsOpened,
 		wallMs: result.wallMs,
 	};
 }
@@ -135,22 +212,31 @@ async function measure(running: Running, mode: Mode, options: BenchOptions, roun
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
 	const started = Date.now();
 	const chosen = strategies(options.labsRoot).filter(strategy => !options.only?.length || options.only.includes(strategy.id));
-	const results = new Map<string, StrategyResult>(chosen.map(strategy => [strategy.id, {id: strategy.id, title: strategy.title, dir: strategy.dir, samples: {'keep-alive': [], fresh: []}}]));
+	const results = new Map<string, StrategyResult>(
+		chosen.map(strategy => [strategy.id, {id: strategy.id, title: strategy.title, dir: strategy.dir, workers: strategy.fixedWorkers ?? options.workers, hasFront: strategy.hasFront, samples: {'keep-alive': [], fresh: []}}]),
+	);
 	const scratch = mkdtempSync(path.join(os.tmpdir(), 'ncl-bench-'));
 	writeFileSync(path.join(scratch, 'single.mjs'), SINGLE_SERVER_SOURCE);
 	const labs: LabProcess[] = [];
+	const nginxRuns: NginxRun[] = [];
+	// Stopped by a signal, the kit exits from its handler (which ends the process groups) and the finally below never runs: remove the folders then.
+	const removeFolders = () => {
+		for (const run of nginxRuns) removeNginxRun(run);
+		rmSync(scratch, {recursive: true, force: true});
+	};
+	process.once('exit', removeFolders);
 	let startMs = 0;
 	try {
 		const running: Running[] = [];
-		const starts = await Promise.allSettled(chosen.map(strategy => start(strategy, options.workers, scratch)));
+		const starts = await Promise.allSettled(chosen.map(strategy => start(strategy, options.workers, scratch, {labs, nginxRuns})));
 		starts.forEach((outcome, index) => {
 			if (outcome.status === 'fulfilled') {
 				running.push(outcome.value);
-				labs.push(outcome.value.lab);
 			} else {
-				const error = outcome.reason as Error & {lab?: LabProcess};
-				if (error.lab) labs.push(error.lab);
-				results.get(chosen[index]!.id)!.failed = error.message;
+				const error = outcome.reason as Error;
+				const result = results.get(chosen[index]!.id)!;
+				if (error instanceof StartError && error.skipped) result.skipped = error.message;
+				else result.failed = error.message;
 			}
 		});
 		// A short warm-up each, so that round 1 does not pay for the JIT.
@@ -182,7 +268,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 		}
 	} finally {
 		await Promise.all(labs.map(lab => lab.stop()));
-		rmSync(scratch, {recursive: true, force: true});
+		process.removeListener('exit', removeFolders);
+		removeFolders();
 	}
 	const {onProgress: _progress, ...shown} = options;
 	return {options: shown, machine: {cores: os.availableParallelism(), loadAverage: os.loadavg(), node: process.version}, results: [...results.values()], startMs, wallMs: Date.now() - started};

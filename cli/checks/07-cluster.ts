@@ -1,8 +1,8 @@
 import http from 'node:http';
 import {LoadLoop} from '../harness/load-loop.js';
-import {probeOwner, type OwnedAnswer} from '../harness/owner-probe.js';
 import {descendantsOf, environ, holdersOf, isAlive, listenInodes, readProc} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
+import {requireHonestPids} from './honest-pids.js';
 import {clusterWorkers, describeFailures, ipcChildren, type ClusterWorker, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerPid, startsStep} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
@@ -222,64 +222,15 @@ function honestPidsStep(id: string, policy: Policy): Step {
 		timeoutMs: 45_000,
 		async run(context) {
 			// Each probe scans /proc while its connection is open: a dozen is enough to catch a primary that serves.
-			const COUNT = policy === 'rr' ? 12 : 9;
-			const workers = (context.memo.get('workers') as ClusterWorker[]).map(worker => worker.pid);
-			context.waitingFor(`${COUNT} fresh connections, 3 at a time, each looked up in /proc while still open`);
-			const probes: OwnedAnswer[] = [];
-			const wrong: OwnedAnswer[] = [];
-			// A connection already closed when /proc is read (no owner at all) proves nothing either way.
-			const judged = () => probes.filter(probe => probe.status === 200 && probe.owners.length > 0).length;
-			let started = 0;
-			// The tree does not change during the step: scan /proc for it once, not per probe.
-			const tree = treePids(context);
-			const lane = async () => {
-				while (judged() < COUNT && started < 2 * COUNT && wrong.length < 3 && !context.signal.aborted) {
-					const probe = await probeOwner({host: context.host, port: context.port, path: `/?probe=${started++}`, pids: tree, timeoutMs: REQUEST_MS});
-					probes.push(probe);
-					if (probe.status === 200 && (probe.pid === undefined || (probe.owners.length > 0 && !probe.owners.includes(probe.pid)))) wrong.push(probe);
-				}
-			};
-			await Promise.all([lane(), lane(), lane()]);
-			// A request still unanswered at REQUEST_MS is a busy machine's to explain, not this step's (stats wants every answer):
-			// only errors (reset, refused) fail here, and the slow ones are replaced like the connections closed too early.
-			const failed = probes.filter(probe => probe.status !== 200 && !probe.error?.startsWith('no answer'));
-			const unseen = probes.filter(probe => probe.status === 200 && probe.owners.length === 0);
-			if (wrong.length > 0) {
-				const byPrimary = wrong.filter(probe => probe.owners.includes(context.primaryPid));
-				context.fail({
-					message:
-						byPrimary.length > 0
-							? `Your primary served ${byPrimary.length} connections itself and named a worker in x-worker-pid`
-							: `${wrong.length} answers name a process that does not hold the connection`,
-					expected: 'the server side of each connection in the fd table of the worker named in x-worker-pid',
-					actual: wrong
-						.slice(0, 3)
-						.map(probe => `x-worker-pid ${probe.pid ?? 'missing'}, but the connection (client port ${probe.clientPort}) is held by ${list(probe.owners)}${probe.owners.includes(context.primaryPid) ? ' (your primary)' : ''}`)
-						.join('\n'),
-					hint: 'The primary serves nothing: it has no HTTP server of its own. The workers create the server, and each answer carries its own process.pid.',
-					repro: `exec 3<>/dev/tcp/${context.host}/${context.port}; printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3; sleep 0.2; ss -tnp 'sport = :${context.port}'   # who holds it?`,
-				});
-			}
-			if (failed.length > 0) {
-				context.fail({
-					message: `${failed.length} of ${probes.length} requests failed`,
-					expected: 'every request answered 200 by a worker',
-					actual: describeFailures(failed.map(probe => ({path: '/', status: probe.status, headers: {}, body: '', ms: 0, finishedAt: 0, error: probe.error}))),
-					repro: context.curl('/'),
-				});
-			}
-			if (judged() < 3) {
-				context.fail({
-					message: `The checker could not tell who served: ${unseen.length} of ${probes.length} connections were already closed when it looked them up in /proc`,
-					expected: 'answers on keep-alive connections that stay open for a moment after the answer (the Node default), so that /proc shows which process holds them',
-					actual: `${judged()} connections looked up; ${unseen.length} gone before the lookup`,
-					hint: 'Do not close every connection after its answer (no Connection: close from the server). If your server keeps connections open, the machine was too busy: run the check again.',
-					repro: `exec 3<>/dev/tcp/${context.host}/${context.port}; printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3; sleep 0.2; ss -tnp 'sport = :${context.port}'`,
-				});
-			}
-			const counts = new Map<number, number>();
-			for (const probe of probes) if (probe.pid !== undefined && probe.owners.length > 0) counts.set(probe.pid, (counts.get(probe.pid) ?? 0) + 1);
-			context.note(`${judged()} connections, each held by the worker it named: ${perPid(workers, counts)}${unseen.length > 0 ? ` (${unseen.length} more closed before the lookup)` : ''}`);
+			const note = await requireHonestPids(context, {
+				count: policy === 'rr' ? 12 : 9,
+				workers: (context.memo.get('workers') as ClusterWorker[]).map(worker => worker.pid),
+				tree: treePids(context),
+				path: index => `/?probe=${index}`,
+				requestMs: REQUEST_MS,
+				hint: 'The primary serves nothing: it has no HTTP server of its own. The workers create the server, and each answer carries its own process.pid.',
+			});
+			context.note(note);
 		},
 	};
 }

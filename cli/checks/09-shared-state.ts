@@ -1,8 +1,9 @@
 import {randomBytes} from 'node:crypto';
 import {KeptConnection, keepOnePerPid, stalledUpload, type KeptAnswer} from '../harness/kept-connection.js';
-import {isAlive} from '../harness/procfs.js';
+import {descendantsOf, isAlive} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
 import {clusterWorkers, describeFailures, list, pollUntil, requireWholeAgain, requireWorkerPid, sigtermStep, startsStep} from './common.js';
+import {requireHonestPids} from './honest-pids.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
 /**
@@ -207,6 +208,36 @@ const kvStep: Step = {
 		} finally {
 			connection.close();
 		}
+	},
+};
+
+/**
+x-worker-pid is the answering worker's own pid, also on a counter another worker
+wrote: a worker that copies a pid out of the primary's reply names the writer.
+*/
+const honestPidsStep: Step = {
+	id: 'honest-pids',
+	title: 'x-worker-pid names the worker that really holds the connection',
+	timeoutMs: 45_000,
+	async run(context) {
+		const name = fresh('honest');
+		const {connection} = await oneConnection(context, `/counter/${name}`);
+		try {
+			await connection.request(`/counter/${name}/incr?by=3`, {method: 'POST', timeoutMs: REQUEST_MS});
+		} finally {
+			connection.close();
+		}
+		const workers = context.memo.get('workers') as number[];
+		context.note(
+			await requireHonestPids(context, {
+				count: 12,
+				workers,
+				tree: [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)],
+				path: index => `/counter/${name}?probe=${index}`,
+				requestMs: REQUEST_MS,
+				hint: "Each worker writes its own process.pid: res.setHeader('x-worker-pid', String(process.pid)). Not a pid from the primary's reply (that is whoever the primary talked to), nor the primary's.",
+			}),
+		);
 	},
 };
 
@@ -853,6 +884,7 @@ export const sharedStateCheck: LabCheck = {
 		startsStep(20_000),
 		workersStep('workers'),
 		kvStep,
+		honestPidsStep,
 		counterStep,
 		readYourWritesStep,
 		crossTalkStep,

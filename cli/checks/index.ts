@@ -1,5 +1,6 @@
 import type {LabCheck} from './step.js';
 import {ipcCheck} from './01-ipc.js';
+import {proxyCheck} from './02-proxy.js';
 import {sharedHandleCheck} from './03-shared-handle.js';
 import {autoRestartCheck} from './05-auto-restart.js';
 import {dispatchCheck} from './04-dispatch.js';
@@ -12,6 +13,7 @@ import {sharedStateCheck} from './09-shared-state.js';
 /** Every lab's checker, by lab id. A kit test fails when a lesson has none. */
 export const checks: Record<string, LabCheck> = {
 	[ipcCheck.lab]: ipcCheck,
+	[proxyCheck.lab]: proxyCheck,
 	[sharedHandleCheck.lab]: sharedHandleCheck,
 	[autoRestartCheck.lab]: autoRestartCheck,
 	[dispatchCheck.lab]: dispatchCheck,

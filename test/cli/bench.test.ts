@@ -6,6 +6,7 @@ interrupted.
 import {spawn} from 'node:child_process';
 import {cpSync, readFileSync} from 'node:fs';
 import path from 'node:path';
+import {availableParallelism} from 'node:os';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {UsageError} from '../../cli/command.js';
 import type {BenchReport, Sample} from '../../cli/bench/run.js';
@@ -14,16 +15,30 @@ import {eventually} from '../eventually.js';
 import {buildCli, cliFile, initWorkspace, MARKER_VAR, marker, removeTempDirs, repoRoot, runCli, survivors, tempDir} from './helpers.js';
 
 describe('parseBenchArgs', () => {
-	it('defaults to the core count, 50 connections, 3 rounds of 2 s, every strategy', () => {
-		expect(parseBenchArgs({}, [])).toMatchObject({connections: 50, rounds: 3, seconds: 2, only: [], json: false});
+	it('defaults to the seeds\' 5 workers, 50 connections, 3 rounds, every strategy, and 70 s of load in all', () => {
+		const args = parseBenchArgs({}, []);
+		expect(args).toMatchObject({workers: 5, workersFrom: 'seeds', connections: 50, rounds: 3, only: [], json: false});
+		// 7 strategies × 2 modes × 3 rounds within 70 s: 1.6 s each.
+		expect(args.seconds).toBe(1.6);
+		// Fewer strategies: 2 s each, the most a default run gives.
+		expect(parseBenchArgs({}, ['single', 'cluster-rr']).seconds).toBe(2);
 	});
 
-	it('--quick makes each run 0.4 s', () => {
+	it('--workers cores takes this machine\'s cores; --workers N takes N', () => {
+		expect(parseBenchArgs({workers: 'cores'}, [])).toMatchObject({workers: availableParallelism(), workersFrom: 'cores'});
+		expect(parseBenchArgs({workers: '3'}, [])).toMatchObject({workers: 3, workersFrom: 'flag'});
+	});
+
+	it('--quick makes each run 0.4 s at most, and the load 6 s at most in all', () => {
 		expect(parseBenchArgs({quick: true}, ['single', 'cluster-rr'])).toMatchObject({seconds: 0.4, only: ['single', 'cluster-rr']});
+		const all = parseBenchArgs({quick: true}, []);
+		expect(all.seconds * 7 * 2 * 3).toBeLessThanOrEqual(6);
+		expect(all.seconds).toBeGreaterThan(0.1);
 	});
 
 	it.each([
-		[{}, ['nginx'], /unknown strategy 'nginx'/],
+		[{}, ['apache'], /unknown strategy 'apache'/],
+		[{workers: 'all'}, [], /--workers must be a whole number/],
 		[{rounds: '2'}, [], /--rounds must be between 3 and 9/],
 		[{workers: '0'}, [], /--workers must be between 1 and 16/],
 		[{seconds: '11'}, [], /--seconds must be between 1 and 10/],
@@ -55,6 +70,7 @@ const report: BenchReport = {
 		{id: 'cluster-rr', title: 'rr', dir: undefined, samples: {'keep-alive': [0, 1, 2].map(round => sample(round, 10_000, 1, 0.52, 2)), fresh: [0, 1, 2].map(round => sample(round, 4000, 1, 0.5, 2))}},
 		{id: 'shared-handle', title: 'shared', dir: undefined, samples: {'keep-alive': [sample(0, 12_000, 1.2, 0.9, 2), sample(1, 11_000, 1.1, 1, 1), sample(2, 13_000, 1.3, 0.8, 2)], fresh: [0, 1, 2].map(round => sample(round, 6000, 1.5, 0.55, 2))}},
 		{id: 'dispatch', title: 'dispatch', dir: undefined, failed: 'dispatch never listened on 20001 (exited)', samples: {'keep-alive': [], fresh: []}},
+		{id: 'nginx', title: 'nginx', dir: undefined, skipped: 'nginx is not installed (Debian/Ubuntu: sudo apt-get install nginx-light)', samples: {'keep-alive': [], fresh: []}},
 	],
 };
 
@@ -66,10 +82,15 @@ describe('formatBench', () => {
 		expect(text).toMatch(/^shared-handle +6000 \(6000–6000\) +1\.50 /m);
 	});
 
-	it('says why for each row, names what failed, and prints the seeds beside', () => {
+	it('says why for each row from what it measured, names what failed or was skipped, and prints the seeds beside', () => {
 		const text = formatBench(report).join('\n');
 		expect(text).toContain('dispatch       not measured: dispatch never listened on 20001 (exited)');
-		expect(text).toMatch(/^ {2}shared-handle +like SCHED_NONE/m);
+		expect(text).toContain('nginx          skipped: nginx is not installed');
+		// The measured half (the median busiest share of 2 workers, 0.90), then the fixed half.
+		expect(text).toMatch(/^ {2}shared-handle +the busiest of 2 workers served 90% \(even: 50%\) \(fixed by which worker accepted each of the 50 connections\);.* — like SCHED_NONE/m);
+		expect(text).toMatch(/^node-cluster-lab bench on the reference solutions: 2 workers \(--workers\), nginx 3 backends/m);
+		expect(formatBench({...report, options: {...report.options, workers: 5, workersFrom: 'seeds'}})[0]).toContain("5 workers (the seeds' 5; --workers cores for this machine's 2)");
+		expect(formatBench({...report, options: {...report.options, workersFrom: 'cores'}})[0]).toContain("2 workers (this machine's 2 cores, --workers cores)");
 		expect(text).toContain('seed 001: 9132 req/s');
 		expect(text).toContain('seed 001: 9551 req/s');
 	});
@@ -134,6 +155,18 @@ describe('node-cluster-lab bench (bundled CLI)', () => {
 		expect(result.code, result.stderr).toBe(0);
 		const report = JSON.parse(result.stdout) as {results: Array<{id: string; dir: string; failed?: string; samples: Record<string, unknown[]>}>};
 		expect(report.results.map(each => [each.id, each.dir, each.failed, each.samples.fresh!.length])).toEqual([['cluster-none', path.join(workspace, 'labs', '07-cluster'), undefined, 3]]);
+	}, 100_000);
+
+	it('--labs runs the learner\'s own labs 02 and 10 for the proxy and nginx rows', async () => {
+		const workspace = await initWorkspace();
+		for (const lab of ['02-proxy', '10-nginx']) cpSync(path.join(repoRoot, 'solutions', lab), path.join(workspace, 'labs', lab), {recursive: true});
+		const result = await runCli(['bench', '--quick', '--json', '--labs', '--workers', '2', 'proxy', 'nginx'], {cwd: workspace, timeoutMs: 90_000});
+		expect(result.code, result.stderr).toBe(0);
+		const report = JSON.parse(result.stdout) as {results: Array<{id: string; dir: string; failed?: string; skipped?: string; workers: number; samples: Record<string, unknown[]>; median: Record<string, {pids: number}>}>};
+		const [proxy, nginx] = report.results;
+		expect([proxy!.id, proxy!.dir, proxy!.failed, proxy!.samples.fresh!.length, proxy!.median['keep-alive']!.pids]).toEqual(['proxy', path.join(workspace, 'labs', '02-proxy'), undefined, 3, 2]);
+		if (nginx!.skipped) expect(nginx!.skipped).toContain('nginx is not installed');
+		else expect([nginx!.id, nginx!.dir, nginx!.failed, nginx!.workers, nginx!.median.fresh!.pids]).toEqual(['nginx', path.join(workspace, 'labs', '10-nginx'), undefined, 3, 3]);
 	}, 100_000);
 
 	it('--labs outside a workspace says where to run it', async () => {

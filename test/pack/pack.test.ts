@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {execa} from 'execa';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {findNginx} from '../../cli/harness/nginx.js';
 import {runProgramSync} from '../../cli/harness/run-program.js';
 import {packageRoot} from '../../cli/paths.js';
 
@@ -63,12 +64,16 @@ describe('npm pack + npx from an empty folder', () => {
 		expect(trace.stdout).toMatch(/newconn .*TCP handle/);
 
 		// bench starts the packaged reference solutions and loads them with the bundled generator.
-		const bench = await npx(workspace, 'bench', '--quick', '--json', '--workers', '2', 'single', 'cluster-rr');
+		// The proxy (lab 02) and nginx (lab 10, skipped with why where nginx is not installed) from the package too.
+		const bench = await npx(workspace, 'bench', '--quick', '--json', '--workers', '2', 'single', 'cluster-rr', 'proxy', 'nginx');
 		expect(bench.code, `${bench.stdout}\n${bench.stderr}`).toBe(0);
-		const benchReport = JSON.parse(bench.stdout) as {results: Array<{id: string; failed?: string; samples: Record<string, unknown[]>}>};
+		const benchReport = JSON.parse(bench.stdout) as {results: Array<{id: string; failed?: string; skipped?: string; samples: Record<string, unknown[]>}>};
+		const nginxRuns = findNginx() ? 3 : 0;
 		expect(benchReport.results.map(result => [result.id, result.failed, result.samples['keep-alive']!.length, result.samples.fresh!.length])).toEqual([
 			['single', undefined, 3, 3],
 			['cluster-rr', undefined, 3, 3],
+			['proxy', undefined, 3, 3],
+			['nginx', undefined, nginxRuns, nginxRuns],
 		]);
 	}, 300_000);
 });
