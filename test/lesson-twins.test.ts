@@ -1,8 +1,8 @@
 import {existsSync, readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {loadCatalog, splitFrontMatter, twinFile} from '../cli/catalog.js';
+import {frontMatterText, loadCatalog, splitFrontMatter, twinFile} from '../cli/catalog.js';
 import {checks} from '../cli/checks/index.js';
-import {lessonsDir} from '../cli/paths.js';
+import {frontMatterSnapshotFile, lessonsDir} from '../cli/paths.js';
 import {twinProblems, type Lesson} from './lesson-twins.js';
 
 const read = (file: string): Lesson => {
@@ -25,6 +25,18 @@ describe('the zh-CN twins', () => {
 			expect(twinProblems(read(lab.lessonFile), read(file), stepIds)).toEqual([]);
 		});
 	}
+
+	// The app parses no YAML at start-up: scripts/bundle.mjs puts the twins' front matter in the snapshot too.
+	it('are in the build\'s front-matter snapshot (npm run build writes it)', () => {
+		const snapshot = JSON.parse(readFileSync(frontMatterSnapshotFile, 'utf8')) as Record<string, {id: string}>;
+		for (const lab of english) {
+			const file = twinFile(lessonsDir, 'zh-CN', lab.id);
+			if (!existsSync(file)) continue; // failed by name above
+			const yamlText = frontMatterText(readFileSync(file, 'utf8'))!;
+			expect(Object.hasOwn(snapshot, yamlText), `zh-CN/${lab.id}'s front matter, as built`).toBe(true);
+			expect(snapshot[yamlText]!.id).toBe(lab.id);
+		}
+	});
 
 	it('are what the catalog shows in zh-CN (title, summary, hints, lesson file)', () => {
 		const zh = loadCatalog(lessonsDir, 'zh-CN');
