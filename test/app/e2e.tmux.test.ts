@@ -181,4 +181,25 @@ describe('the app in a terminal', () => {
 			session = undefined;
 		}
 	}, 180_000);
+
+	it('opens every lab\'s zh-CN lesson in the bundled app at 80x24, no row wider than the terminal', async () => {
+		const workspace = await initWorkspace('ws');
+		const stateFile = path.join(workspace, 'node-cluster-lab.json');
+		for (const lab of loadCatalog(lessonsDir, 'zh-CN')) {
+			expect(lab.missingTwin, `${lab.id} has its zh-CN twin`).toBeUndefined();
+			writeFileSync(stateFile, JSON.stringify({...JSON.parse(readFileSync(stateFile, 'utf8')), current: lab.id}));
+			const app = openApp(workspace, 80, 24, ['--lang', 'zh-CN']);
+			await app.waitFor(new RegExp(`❯ ${lab.id}`));
+			await app.waitForRawMode();
+			app.sendKeys('l');
+			await app.waitFor(new RegExp(`${lab.id} 课程 · 第`));
+			const screen = await app.waitFor(new RegExp(`${escapeRegExp(lab.title)}|无法渲染`));
+			expect(screen, lab.id).not.toMatch(/无法渲染/);
+			for (const row of screen.replace(/\n$/, '').split('\n')) expect(textWidth(row), `${lab.id}: ${row}`).toBeLessThanOrEqual(80);
+			app.sendKeys('q');
+			expect(await app.waitForExit(15_000)).toBe(0);
+			app.kill();
+			session = undefined;
+		}
+	}, 180_000);
 });
