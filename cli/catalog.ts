@@ -1,7 +1,8 @@
-import {readdirSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {parse as parseYaml} from 'yaml';
 import {frontMatterSnapshotFile, lessonsDir} from './paths.js';
+import {getLang, type Lang} from './i18n/lang.js';
 
 /** One lab as lessons/<id>.md's front matter describes it: the single source of truth. */
 export type Lab = {
@@ -23,6 +24,10 @@ export type Lab = {
 	lessonFile: string;
 	/** Points per step id for the grading reporters (`weights: {step: n}`); a step not named weighs 1. */
 	weights?: Record<string, number>;
+	/** The language of title, summary, hints and lessonFile when not English (lessons/<lang>/<id>.md). */
+	lessonLang?: Lang;
+	/** Another language was asked for but lessons/<lang>/<id>.md does not exist (or does not parse): English is shown. */
+	missingTwin?: Lang;
 };
 
 export class CatalogError extends Error {}
@@ -110,11 +115,33 @@ function parseLab(file: string): Lab {
 	};
 }
 
-let cached: Lab[] | undefined;
+const cached = new Map<Lang, Lab[]>();
 
-/** Every lab, in curriculum order. */
-export function loadCatalog(dir = lessonsDir): Lab[] {
-	if (dir === lessonsDir && cached) return cached;
+/** Where a lesson's translation lives: lessons/<lang>/<id>.md. */
+export function twinFile(dir: string, lang: Lang, id: string): string {
+	return path.join(dir, lang, `${id}.md`);
+}
+
+/**
+The lab in another language: title, summary, hints and lesson from its twin
+(test/lesson-twins.test.ts proves the rest of the front matter identical), the
+English lab marked missingTwin when there is no twin or it does not parse.
+*/
+function translated(lab: Lab, dir: string, lang: Lang): Lab {
+	if (lang === 'en') return lab;
+	const file = twinFile(dir, lang, lab.id);
+	if (!existsSync(file)) return {...lab, missingTwin: lang};
+	try {
+		const twin = parseLab(file);
+		return {...lab, title: twin.title, summary: twin.summary, hints: twin.hints, lessonFile: file, lessonLang: lang};
+	} catch {
+		return {...lab, missingTwin: lang};
+	}
+}
+
+/** Every lab, in curriculum order, in the language asked for (by default the process's: cli/i18n/lang.ts). */
+export function loadCatalog(dir = lessonsDir, lang: Lang = getLang()): Lab[] {
+	if (dir === lessonsDir && cached.has(lang)) return cached.get(lang)!;
 	const labs = readdirSync(dir)
 		.filter(name => name.endsWith('.md'))
 		.map(name => parseLab(path.join(dir, name)))
@@ -124,8 +151,9 @@ export function loadCatalog(dir = lessonsDir): Lab[] {
 		if (ids.has(lab.id)) throw new CatalogError(`duplicate lab id ${lab.id}`);
 		ids.add(lab.id);
 	}
-	if (dir === lessonsDir) cached = labs;
-	return labs;
+	const inLang = labs.map(lab => translated(lab, dir, lang));
+	if (dir === lessonsDir) cached.set(lang, inLang);
+	return inLang;
 }
 
 export function findLab(id: string): Lab | undefined {

@@ -31,7 +31,8 @@ export type Command = {
 
 export function parseCommandArgs(command: Command, argv: string[]): {values: Record<string, unknown>; positionals: string[]} {
 	try {
-		const {values, positionals} = parseArgs({args: argv, options: {...command.options, help: {type: 'boolean', short: 'h'}}, allowPositionals: true, strict: true});
+		// --lang <en|zh-CN> on every command (main.ts reads it before the command runs).
+		const {values, positionals} = parseArgs({args: argv, options: {...command.options, help: {type: 'boolean', short: 'h'}, lang: {type: 'string'}}, allowPositionals: true, strict: true});
 		return {values, positionals};
 	} catch (error) {
 		// node:util's messages are good ("Unknown option '--foo'"); drop its advice to use "--" which doesn't apply.

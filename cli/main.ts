@@ -4,7 +4,9 @@ import {parseCommandArgs, UsageError, UserError, type Command, type Io} from './
 import {colourOff, noTerminalMessage, noTerminalReason} from './app/terminal.js';
 import {kitVersion} from './paths.js';
 import {killAllLabGroups} from './harness/lab-groups.js';
-import {WorkspaceError} from './workspace.js';
+import {findWorkspace, WorkspaceError} from './workspace.js';
+import {LangError, resolveLang, setLang} from './i18n/lang.js';
+import path from 'node:path';
 
 const BIN = 'node-cluster-lab';
 
@@ -35,7 +37,30 @@ function mainHelp(commands: Command[]): string {
 		...commands.map(command => `  ${command.name.padEnd(width)}  ${command.summary}`),
 		'',
 		`Run '${BIN} <command> --help' for a command's options.`,
+		'Language: --lang en|zh-CN on any command or the app, else NCL_LANG, else the locale (LANG=zh_CN… means zh-CN).',
 	].join('\n');
+}
+
+/**
+The language for this run (cli/i18n/lang.ts): --lang, NCL_LANG, the choice saved
+in the workspace (found from --dir or the cwd), the locale. False after printing
+the one-line error for a --lang or NCL_LANG that names no language.
+*/
+function chooseLanguage(io: Io, flag: unknown, dir: unknown): boolean {
+	let saved: string | undefined;
+	try {
+		saved = findWorkspace(typeof dir === 'string' ? path.resolve(io.cwd, dir) : io.cwd)?.state.lang;
+	} catch {
+		// A broken node-cluster-lab.json is reported by the command that reads it.
+	}
+	try {
+		setLang(resolveLang({flag: typeof flag === 'string' ? flag : undefined, env: io.env, saved}));
+		return true;
+	} catch (error) {
+		if (!(error instanceof LangError)) throw error;
+		io.err(`${BIN}: ${error.message}`);
+		return false;
+	}
 }
 
 function commandHelp(command: Command): string {
@@ -83,13 +108,14 @@ No command: the Ink app, in the workspace found upwards from the cwd (or
 frame and exits, for the start-up benchmark.
 */
 async function app(argv: string[], io: Io): Promise<number> {
-	let values: {dir?: string; 'first-frame'?: boolean};
+	let values: {dir?: string; 'first-frame'?: boolean; lang?: string};
 	try {
-		({values} = parseArgs({args: argv, options: {dir: {type: 'string'}, 'first-frame': {type: 'boolean'}}, strict: true, allowPositionals: false}));
+		({values} = parseArgs({args: argv, options: {dir: {type: 'string'}, 'first-frame': {type: 'boolean'}, lang: {type: 'string'}}, strict: true, allowPositionals: false}));
 	} catch (error) {
 		io.err(`${BIN}: ${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\n\n${mainHelp(await loadCommands())}`);
 		return 2;
 	}
+	if (!chooseLanguage(io, values.lang, values.dir)) return 2;
 	const reason = noTerminalReason(io.env, io.stdinIsTty, io.stdoutIsTty);
 	if (reason) {
 		io.err(noTerminalMessage(BIN, reason));
@@ -146,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
 	}
 	try {
 		const args = parseCommandArgs(command, rest);
+		if (!chooseLanguage(io, args.values.lang, args.values.dir)) return 2;
 		if (args.values.help) {
 			io.out(commandHelp(command));
 			return 0;

@@ -28,6 +28,8 @@ export type WorkspaceState = {
 	workshop?: {solutions: Record<string, string>};
 	/** Labs whose workshop code this learner has entered (`unlock`). */
 	unlocked?: string[];
+	/** The language the learner chose in the app (its t key): en or zh-CN; --lang and NCL_LANG win over it. */
+	lang?: string;
 	labs: Record<string, LabProgress>;
 };
 
@@ -57,6 +59,7 @@ export class Workspace {
 			throw new WorkspaceError(`${file}: "unlocked" should be a list of lab ids, not ${JSON.stringify(unlocked)}. Fix it by hand, or delete it and enter the codes again.`);
 		}
 		this.state = {format: 1, kit: String(state.kit ?? 'unknown'), current: state.current, solutionsLocked: state.solutionsLocked, workshop, unlocked, labs: state.labs ?? {}};
+		if (typeof state.lang === 'string') this.state.lang = state.lang;
 	}
 
 	get labsDir(): string {

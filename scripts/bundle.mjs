@@ -85,8 +85,12 @@ chmodSync('dist/cli.js', 0o755);
 // (cli/catalog.ts). The regex is catalog.ts's FRONT_MATTER; test/catalog.test.ts fails
 // if a lesson's front matter is missing from the file.
 const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/;
+// The translated twins too (lessons/<lang>/<id>.md, e.g. lessons/zh-CN/): the app reads them in that language.
 const frontMatter = {};
-for (const name of readdirSync('lessons').filter(file => file.endsWith('.md'))) {
+const lessonFiles = readdirSync('lessons', {withFileTypes: true}).flatMap(entry =>
+	entry.isDirectory() ? readdirSync(`lessons/${entry.name}`).map(name => `${entry.name}/${name}`) : [entry.name],
+);
+for (const name of lessonFiles.filter(file => file.endsWith('.md'))) {
 	const yamlText = FRONT_MATTER.exec(readFileSync(`lessons/${name}`, 'utf8'))?.[1];
 	if (yamlText !== undefined) frontMatter[yamlText] = parseYaml(yamlText);
 }

@@ -1,6 +1,7 @@
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {lessonBody, loadCatalog, splitFrontMatter} from '../cli/catalog.js';
+import {lessonBody, loadCatalog, splitFrontMatter, twinFile} from '../cli/catalog.js';
+import {lessonsDir} from '../cli/paths.js';
 import {checks} from '../cli/checks/index.js';
 import {type LabFacts, mapProblems, readContractMap} from './contract-map.js';
 import {mutantsOf} from './labs/mutants.js';
@@ -24,6 +25,22 @@ describe('the clause → step → mutant map', () => {
 			};
 			expect(mapProblems(lessonBody(lab), readContractMap(data as Record<string, unknown>), facts)).toEqual([]);
 		});
+		// The zh-CN twin (lessons/zh-CN/<id>.md) carries its own map, quoting its own clauses; test/lesson-twins.test.ts
+		// fails a lab without one.
+		const twin = twinFile(lessonsDir, 'zh-CN', lab.id);
+		if (existsSync(twin)) {
+			it(`${lab.id} (zh-CN twin): every clause, pinned pitfall and variable has a step and a mutant`, () => {
+				const {data, body} = splitFrontMatter(readFileSync(twin, 'utf8'));
+				const check = checks[lab.id]!;
+				const facts: LabFacts = {
+					stepIds: check.steps.map(step => step.id),
+					mutants: new Map(mutantsOf(lab.id).map(mutant => [mutant.name, mutant.rejectedBy])),
+					defaults: lab.defaults,
+					checkerVariables: check.variables,
+				};
+				expect(mapProblems(body, readContractMap(data as Record<string, unknown>), facts)).toEqual([]);
+			});
+		}
 	}
 });
 
@@ -103,6 +120,44 @@ describe('the map check', () => {
 			'"on SIGTERM all are gone": step shutdown does not exist',
 			'pitfall pinned on children with no entry: "Hard-coded children. Fails `children`."',
 		]);
+	});
+
+	it('reads a zh-CN lesson: its headings, and clauses cut at ；and 。', () => {
+		const zh = [
+			'## 契约',
+			'',
+			'| 变量 | 含义 |',
+			'| --- | --- |',
+			'| `PORT` | 端口 |',
+			'| `WORKERS` | 子进程数 |',
+			'',
+			'- 恰好 `WORKERS` 个子进程；',
+			'- 收到 SIGTERM 后 3 s 内全部退出。',
+			'',
+			'## 检查器做什么',
+			'',
+			'先用 WORKERS=3 启动，再用 WORKERS=5 重启。',
+			'',
+			'## 常见陷阱',
+			'',
+			'- **写死子进程数。** 未通过 `children`。',
+		].join('\n');
+		const zhMap = () =>
+			readContractMap({
+				contract: [
+					{clause: '恰好 `WORKERS` 个子进程', steps: ['children'], mutants: ['ignores-workers']},
+					{clause: '收到 SIGTERM 后 3 s 内全部退出', steps: ['sigterm'], mutants: ['orphans']},
+				],
+				pitfalls: [{pitfall: '写死子进程数', steps: ['children'], mutants: ['ignores-workers']}],
+				variables: {WORKERS: {values: [3, 5], mutants: ['workers-fixed-at-3']}},
+			});
+		expect(mapProblems(zh, zhMap(), facts)).toEqual([]);
+		expect(mapProblems(zh.replace('全部退出。', '全部退出。不再重启。'), zhMap(), facts)).toEqual(['Contract clause with no entry: "不再重启。"']);
+		expect(mapProblems(zh.replace('全部退出。', '全部退出；不再重启。'), zhMap(), facts)).toEqual(['Contract clause with no entry: "不再重启。"']);
+		// Inside full-width parentheses a 。 cuts nothing, as a . inside ASCII ones.
+		expect(mapProblems(zh.replace('全部退出。', '全部退出（即使在忙。也一样）。'), zhMap(), facts)).toEqual([]);
+		expect(mapProblems(zh.replace('WORKERS=5', 'WORKERS=4'), zhMap(), facts)).toEqual(['"What the checker does" never says WORKERS=5']);
+		expect(mapProblems(zh.replace('未通过 `children`', '未通过'), zhMap(), facts)).toEqual(['pitfall entry "写死子进程数" names 0 pinned Pitfalls bullets, not 1']);
 	});
 
 	it('fails a variable tried once, at its default, or at values the checker does not use or the lesson does not state', () => {

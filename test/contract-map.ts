@@ -77,12 +77,21 @@ export function bullets(text: string): string[] {
 
 /**
 The clauses of the Contract: each bullet cut at "; " and at sentence ends
-(". " before a capital letter or a backtick), outside parentheses and code
-spans, so that each obligation is mapped on its own.
+(". " before a capital letter or a backtick), and in Chinese at "；" and "。",
+outside parentheses (ASCII or full-width) and code spans, so that each
+obligation is mapped on its own.
 */
 export function contractClauses(body: string): string[] {
-	return bullets(section(body, /Contract/)).flatMap(splitClauses);
+	return bullets(section(body, CONTRACT)).flatMap(splitClauses);
 }
+
+/**
+The sections the map reads, by their English or zh-CN heading (/work/zh-spec.md:
+lessons/zh-CN/<id>.md uses ## 契约, ## 检查器做什么, ## 常见陷阱).
+*/
+export const CONTRACT = /Contract|契约/;
+export const CHECKER_DOES = /What the checker does|检查器做什么/;
+export const PITFALLS = /Pitfalls|常见陷阱/;
 
 export function splitClauses(bullet: string): string[] {
 	const pieces: string[] = [];
@@ -93,24 +102,25 @@ export function splitClauses(bullet: string): string[] {
 		const char = bullet[index]!;
 		if (char === '`') code = !code;
 		if (code) continue;
-		if (char === '(') depth++;
-		if (char === ')') depth = Math.max(0, depth - 1);
+		if (char === '(' || char === '（') depth++;
+		if (char === ')' || char === '）') depth = Math.max(0, depth - 1);
 		if (depth > 0) continue;
 		const next = bullet.slice(index + 1, index + 3);
 		const endsSentence = char === '.' && /^ [A-Z`*]/.test(next);
-		if (char === ';' || endsSentence) {
+		// Chinese text: a full-width semicolon or full stop ends a clause wherever it stands.
+		if (char === ';' || char === '；' || char === '。' || endsSentence) {
 			pieces.push(bullet.slice(start, index + 1).trim());
 			start = index + 1;
 		}
 	}
 	pieces.push(bullet.slice(start).trim());
-	return pieces.filter(piece => piece.replace(/[.;:\s]/g, '') !== '');
+	return pieces.filter(piece => piece.replace(/[.;:\s；。：]/g, '') !== '');
 }
 
 /** Variables named in the first column of the Contract's Environment table(s): `NAME` or `A`, `B`. */
 export function contractVariables(body: string): string[] {
 	const names = new Set<string>();
-	for (const line of section(body, /Contract/).split('\n')) {
+	for (const line of section(body, CONTRACT).split('\n')) {
 		const cell = /^\|([^|]*)\|/.exec(line)?.[1];
 		if (!cell) continue;
 		for (const match of cell.matchAll(/`([A-Z][A-Z0-9_]*)`/g)) names.add(match[1]!);
@@ -120,7 +130,7 @@ export function contractVariables(body: string): string[] {
 
 /** Pitfalls bullets that pin the mistake on one of the checker's steps (named in backticks). */
 export function pinnedPitfalls(body: string, stepIds: readonly string[]): Array<{text: string; steps: string[]}> {
-	return bullets(section(body, /Pitfalls/))
+	return bullets(section(body, PITFALLS))
 		.map(text => ({text, steps: stepIds.filter(id => text.includes(`\`${id}\``))}))
 		.filter(pitfall => pitfall.steps.length > 0);
 }
@@ -175,7 +185,7 @@ export function mapProblems(body: string, map: ContractMap, facts: LabFacts): st
 
 	const named = contractVariables(body).filter(name => !sharedVariables.has(name));
 	for (const name of named) if (!map.variables.some(variable => variable.name === name)) problems.push(`variable ${name} of the Environment table has no entry`);
-	const described = normalize(section(body, /What the checker does/));
+	const described = normalize(section(body, CHECKER_DOES));
 	for (const variable of map.variables) {
 		if (!named.includes(variable.name)) problems.push(`variable ${variable.name} is not in the Contract's Environment table`);
 		if (variable.switch) {

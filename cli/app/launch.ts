@@ -12,6 +12,7 @@ import {killAllLabGroups} from '../harness/lab-groups.js';
 import {renderApp} from '../ui/render.js';
 import {findWorkspace, STATE_FILE, Workspace} from '../workspace.js';
 import {AppSession} from './session.js';
+import {t} from '../i18n/index.js';
 
 export type LaunchOptions = {
 	cwd: string;
@@ -45,8 +46,7 @@ async function stop(session: AppSession | undefined): Promise<void> {
 /** The line printed once the app has quit (on the shell's screen): where you stand, and what to do in a workspace it created. */
 export function farewell(state: {root: string; passed: number; labs: readonly unknown[]}, cwd: string, created?: string): string {
 	const where = path.relative(cwd, state.root);
-	const labs = `${state.passed} of ${state.labs.length} lab${state.labs.length === 1 ? '' : 's'} passed${where ? ` in ${where}` : ''}`;
-	const line = `node-cluster-lab: ${labs}. Every process the app started has been stopped.`;
+	const line = t().app.farewell(t().labsPassed(state.passed, state.labs.length), where);
 	return created === undefined ? line : `${line}\n${installAdvice(created)}`;
 }
 

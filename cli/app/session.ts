@@ -16,6 +16,7 @@ import type {Workspace} from '../workspace.js';
 import {cancelRun, foldRun, idleRun, startRun, type RunView} from './run-state.js';
 import {solutionDiffs, type SolutionDiff} from './solution-diff.js';
 import {watchFolder, type WatchMode, type Watcher, type WatchOptions} from './watcher.js';
+import {getLang, nextLang, setLang, t, type Lang} from '../i18n/index.js';
 
 export type LabStatus = 'not started' | 'failing' | 'passed';
 
@@ -39,6 +40,8 @@ export type SessionState = {
 	/** How many of the open lab's hints the learner has seen. */
 	hintsShown: number;
 	notice?: Notice;
+	/** The language the app speaks (cli/i18n); t switches it, and the workspace remembers it. */
+	lang: Lang;
 };
 
 /** 'ask': not passed yet, show only after a confirmation. */
@@ -73,7 +76,10 @@ function labStatus(workspace: Workspace, id: string): LabStatus {
 
 export class AppSession {
 	readonly workspace: Workspace;
-	readonly labs: Lab[];
+	/** In the app's language: replaced when the learner switches it. */
+	labs: Lab[];
+	/** Labs handed in by a test: kept whatever the language. */
+	private readonly fixedLabs: boolean;
 	private readonly env: Record<string, string | undefined>;
 	private readonly checks: Record<string, LabCheck> | undefined;
 	private readonly makeWatcher: NonNullable<SessionOptions['watchFolder']>;
@@ -94,6 +100,7 @@ export class AppSession {
 		this.workspace = options.workspace;
 		this.env = options.env ?? process.env;
 		this.labs = options.labs ?? loadCatalog();
+		this.fixedLabs = options.labs !== undefined;
 		this.checks = options.checks;
 		this.makeWatcher = options.watchFolder ?? watchFolder;
 		this.debounceMs = options.debounceMs ?? 300;
@@ -107,6 +114,7 @@ export class AppSession {
 			run: idleRun,
 			watch: {enabled: this.env.NCL_WATCH !== 'off'},
 			hintsShown: 0,
+			lang: getLang(),
 			// Stays until the next notice: the first thing to do in a new workspace.
 			notice: options.created === undefined ? undefined : {text: `Created ${options.created}. ${installAdvice(options.created)}`, tone: 'info'},
 		};
@@ -143,6 +151,28 @@ export class AppSession {
 		return {labs, passed: labs.filter(row => row.status === 'passed').length};
 	}
 
+	// --- language --------------------------------------------------------
+
+	/**
+	Speak `lang` from now on: every string of the app, the labs' titles, hints and
+	lessons (lessons/<lang>/ twins), remembered in the workspace for next time.
+	*/
+	setLanguage(lang: Lang): void {
+		if (this.closed) return;
+		setLang(lang);
+		if (!this.fixedLabs) this.labs = loadCatalog(undefined, lang);
+		const open = this.state.open && this.labs.find(lab => lab.id === this.state.open!.id);
+		this.workspace.state.lang = lang;
+		this.workspace.save();
+		this.set({...this.rows(), lang, open});
+		this.flash(t(lang).app.languageNow);
+	}
+
+	/** The t key: the next language. */
+	toggleLanguage(): void {
+		this.setLanguage(nextLang(this.state.lang));
+	}
+
 	// --- labs ------------------------------------------------------------
 
 	/** Open a lab in the check view: it becomes the current lab, is watched, and (in watch mode) checked at once. */
@@ -173,12 +203,12 @@ export class AppSession {
 		const open = this.state.open;
 		if (!open) return undefined;
 		if (labStatus(this.workspace, open.id) !== 'passed') {
-			this.flash(`Pass ${open.id} first; then n opens the next lab.`, 'warn');
+			this.flash(t().app.notices.passFirst(open.id), 'warn');
 			return undefined;
 		}
-		const next = this.labs[this.labs.indexOf(open) + 1];
+		const next = this.labs[this.labs.findIndex(lab => lab.id === open.id) + 1];
 		if (!next) {
-			this.flash('That was the last lab. Well done!');
+			this.flash(t().app.notices.lastLab);
 			return undefined;
 		}
 		this.openLab(next.id);
@@ -204,10 +234,11 @@ export class AppSession {
 		const {runLab} = checking;
 		const checks = this.checks ?? checking.checks;
 		await previous?.done;
-		if (this.latest !== ticket || this.closed || this.state.open !== lab) return;
+		// By id: switching the language replaces the open lab's object, not the lab.
+		if (this.latest !== ticket || this.closed || this.state.open?.id !== lab.id) return;
 		const check = checks[lab.id];
 		if (!check) {
-			this.flash(`${lab.id} has no checker yet.`, 'warn');
+			this.flash(t().app.notices.noChecker(lab.id), 'warn');
 			return;
 		}
 
@@ -259,7 +290,7 @@ export class AppSession {
 	toggleWatch(): void {
 		const enabled = !this.state.watch.enabled;
 		this.set({watch: {enabled}});
-		this.flash(enabled ? 'Watch mode on: saving a file re-runs the check.' : 'Watch mode off: press r to run the check.');
+		this.flash(enabled ? t().app.notices.watchOn : t().app.notices.watchOff);
 		if (enabled && this.state.open) this.startWatcher();
 		else this.stopWatcher();
 	}
@@ -311,7 +342,7 @@ export class AppSession {
 		const result = enterCode(this.workspace, code);
 		if ('error' in result) return result.error;
 		this.set({});
-		return result.opened === this.state.open?.id ? undefined : `That code opened ${result.opened}, not ${this.state.open?.id}: open ${result.opened} to see it.`;
+		return result.opened === this.state.open?.id ? undefined : t().app.notices.wrongCode(result.opened, this.state.open?.id ?? '');
 	}
 
 	/** The reference against the learner's files (context lines around each change); nothing while a lock is on. */
@@ -329,9 +360,9 @@ export class AppSession {
 		this.stopWatcher();
 		await this.cancel();
 		const backup = this.workspace.reset(lab.id, path.join(startersDir, lab.id));
-		const where = backup ? ` Your files are in ${path.relative(this.workspace.root, backup)}` : '';
+		const where = backup ? path.relative(this.workspace.root, backup) : '';
 		this.set({...this.rows(), run: idleRun, trigger: undefined});
-		this.flash(`labs/${lab.id} is the starter again.${where}`);
+		this.flash(t().app.notices.resetDone(lab.id, where));
 		if (this.state.watch.enabled) {
 			this.startWatcher();
 			void this.runCheck('reset');

@@ -1,5 +1,6 @@
 import type {Command} from '../command.js';
 import {hintsShown, recordHintsShown} from '../hints.js';
+import {t} from '../i18n/index.js';
 import {chosenLab, requireWorkspace} from './context.js';
 
 export const hintCommand: Command = {
@@ -13,9 +14,9 @@ export const hintCommand: Command = {
 		const lab = chosenLab(positionals, workspace, io.cwd);
 		const seen = hintsShown(workspace, lab);
 		const show = values.all ? lab.hints.length : Math.min(seen + 1, lab.hints.length);
-		lab.hints.slice(0, show).forEach((hint, index) => io.out(`Hint ${index + 1} of ${lab.hints.length}: ${hint}\n`));
-		if (show >= lab.hints.length) io.out(`That was the last hint. After you pass, 'npx node-cluster-lab solution ${lab.id}' shows the reference.`);
-		else io.out(`Run 'npx node-cluster-lab hint ${lab.id}' again for the next one.`);
+		const words = t();
+		lab.hints.slice(0, show).forEach((hint, index) => io.out(`${words.hintLine(index + 1, lab.hints.length, hint)}\n`));
+		io.out(show >= lab.hints.length ? words.hintLast(lab.id) : words.hintNext(lab.id));
 		recordHintsShown(workspace, lab, show);
 		return 0;
 	},

@@ -2,6 +2,7 @@ import path from 'node:path';
 import {UserError, type Command} from '../command.js';
 import {createWorkspace, DEFAULT_WORKSPACE_NAME} from '../create-workspace.js';
 import {STATE_FILE} from '../workspace.js';
+import {t} from '../i18n/index.js';
 
 export const initCommand: Command = {
 	name: 'init',
@@ -21,19 +22,20 @@ export const initCommand: Command = {
 		if (positionals.length > 1) throw new UserError(`init takes one folder, got ${positionals.length}`);
 		const name = positionals[0] ?? DEFAULT_WORKSPACE_NAME;
 		const {created, labs} = createWorkspace(path.resolve(io.cwd, name), name);
+		const words = t();
 		if (!created) {
-			io.out(`${name} is already a workspace; nothing changed.`);
+			io.out(words.initExists(name));
 			return 0;
 		}
 		io.out(
 			[
-				`Created ${name} with ${labs.length} lab${labs.length === 1 ? '' : 's'}.`,
+				words.initCreated(name, labs.length),
 				'',
-				'Next:',
+				words.initNext,
 				`  cd ${name}`,
-				`  ${'npm install'.padEnd(36)} # the kit, locally: npx then works offline`,
-				`  ${`npx node-cluster-lab lesson ${labs[0]?.id ?? ''}`.padEnd(36)} # read the first lesson`,
-				`  ${'npx node-cluster-lab verify'.padEnd(36)} # check your work on the current lab`,
+				`  ${'npm install'.padEnd(36)} ${words.initInstall}`,
+				`  ${`npx node-cluster-lab lesson ${labs[0]?.id ?? ''}`.padEnd(36)} ${words.initLesson}`,
+				`  ${'npx node-cluster-lab verify'.padEnd(36)} ${words.initVerify}`,
 			].join('\n'),
 		);
 		return 0;

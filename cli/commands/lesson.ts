@@ -1,5 +1,6 @@
 import {lessonBody} from '../catalog.js';
 import type {Command} from '../command.js';
+import {t} from '../i18n/index.js';
 import {chosenLab, resolveTarget} from './context.js';
 
 export const lessonCommand: Command = {
@@ -11,6 +12,8 @@ export const lessonCommand: Command = {
 	async run({values, positionals}, io) {
 		const lab = chosenLab(positionals, resolveTarget(io, values.dir)?.workspace, io.cwd);
 		const body = lessonBody(lab);
+		// Asked for in another language, but that lesson has no translation yet: say so on one line, then the English.
+		if (lab.missingTwin) io.err(t().missingTwin(lab.id));
 		// Most lessons open with their own "# Title"; don't print it twice.
 		io.out(/^\s*# /.test(body) ? body.replace(/^\s+/, '') : `# ${lab.title}\n${body}`);
 		return 0;

@@ -1,4 +1,6 @@
 import {loadCatalog} from '../catalog.js';
+import {t} from '../i18n/index.js';
+import {padEndToWidth, textWidth} from '../i18n/width.js';
 import type {Command} from '../command.js';
 import {resolveTarget} from './context.js';
 
@@ -12,18 +14,19 @@ export const listCommand: Command = {
 		const workspace = resolveTarget(io, values.dir)?.workspace;
 		const labs = loadCatalog();
 		const width = Math.max(...labs.map(lab => lab.id.length));
-		const titleWidth = Math.max(...labs.map(lab => lab.title.length));
+		const titleWidth = Math.max(...labs.map(lab => textWidth(lab.title)));
+		const words = t();
 		let passed = 0;
 		for (const lab of labs) {
 			const progress = workspace?.progress(lab.id);
 			if (progress?.status === 'passed') passed++;
 			// `hint` records hintsShown before any verify, with an empty lastRun: still not started.
-			const status = workspace ? (progress === undefined || !progress.lastRun ? 'not started' : progress.status) : '';
+			const status = workspace ? words.status[progress === undefined || !progress.lastRun ? 'not started' : progress.status] : '';
 			const marker = workspace?.state.current === lab.id ? '>' : ' ';
-			io.out(`${marker} ${lab.id.padEnd(width)}  ${lab.title.padEnd(titleWidth)}  ${status}`.trimEnd());
+			io.out(`${marker} ${lab.id.padEnd(width)}  ${padEndToWidth(lab.title, titleWidth)}  ${status}`.trimEnd());
 		}
 		io.out('');
-		io.out(workspace ? `${passed} of ${labs.length} lab${labs.length === 1 ? '' : 's'} passed.` : 'Not in a workspace. Create one with: npx node-cluster-lab init my-labs');
+		io.out(workspace ? `${words.labsPassed(passed, labs.length)}${words.fullStop}` : words.notInWorkspace);
 		return 0;
 	},
 };

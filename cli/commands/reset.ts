@@ -2,6 +2,7 @@ import path from 'node:path';
 import {UserError, type Command} from '../command.js';
 import {startersDir} from '../paths.js';
 import {chosenLab, requireWorkspace} from './context.js';
+import {t} from '../i18n/index.js';
 
 export const resetCommand: Command = {
 	name: 'reset',
@@ -10,18 +11,19 @@ export const resetCommand: Command = {
 	help: 'Copies your labs/<lab> folder to .node-cluster-lab/backups/<lab>-<time>/, then puts the starter back.\nAsks first; without a terminal, pass --yes.\n\n  --yes   do not ask',
 	options: {dir: {type: 'string'}, yes: {type: 'boolean', short: 'y'}},
 	async run({values, positionals}, io) {
-		if (positionals.length === 0) throw new UserError('name the lab to reset, e.g. npx node-cluster-lab reset 01-ipc');
+		const words = t();
+		if (positionals.length === 0) throw new UserError(words.resetName);
 		const workspace = requireWorkspace(io, values.dir);
 		const lab = chosenLab(positionals, workspace);
 		if (!values.yes) {
-			if (!io.stdinIsTty) throw new UserError(`reset replaces labs/${lab.id}; without a terminal to ask, pass --yes.`);
-			if (!(await io.confirm(`Replace labs/${lab.id} with the starter? Your files are backed up first.`))) {
-				io.out('Nothing changed.');
+			if (!io.stdinIsTty) throw new UserError(words.resetNoTerminal(lab.id));
+			if (!(await io.confirm(words.resetAsk(lab.id)))) {
+				io.out(words.resetNothing);
 				return 1;
 			}
 		}
 		const backup = workspace.reset(lab.id, path.join(startersDir, lab.id));
-		io.out(`labs/${lab.id} is the starter again.${backup ? ` Your files are in ${path.relative(io.cwd, backup)}` : ''}`);
+		io.out(words.app.notices.resetDone(lab.id, backup ? path.relative(io.cwd, backup) : ''));
 		return 0;
 	},
 };

@@ -1,6 +1,7 @@
 import {UserError, type Command} from '../command.js';
 import {lockedMessage, readSolution, solutionLock} from '../solutions.js';
 import {chosenLab, requireWorkspace} from './context.js';
+import {t} from '../i18n/index.js';
 
 export const solutionCommand: Command = {
 	name: 'solution',
@@ -25,7 +26,7 @@ export const solutionCommand: Command = {
 		// A lab the instructor opened with a workshop code is shown to everyone, passed or not.
 		const opened = workspace.state.unlocked?.includes(lab.id) && workspace.state.workshop?.solutions[lab.id] !== undefined;
 		if (workspace.progress(lab.id)?.status !== 'passed' && !values.force && !opened) {
-			throw new UserError(`you have not passed ${lab.id} yet. Try 'npx node-cluster-lab hint ${lab.id}', or add --force to see the solution anyway.`);
+			throw new UserError(t().solutionNotPassed(lab.id));
 		}
 		for (const {file, content} of readSolution(lab)) io.out(`// ===== solutions/${lab.id}/${file} =====\n${content}`);
 		return 0;

@@ -5,8 +5,10 @@ what the learner's program printed when a lab fails.
 */
 import type {CheckEvent, Failure, RunSummary} from '../checks/events.js';
 import {OUTPUT_CONTEXT_LINES} from '../checks/fold-events.js';
-import {formatDuration, nodeLabel, oneLine, passedLine, plural, sanitize, stripAnsi, tallyLabs} from './text.js';
+import {formatDuration, nodeLabel, oneLine, sanitize, stripAnsi, tallyLabs} from './text.js';
 import type {Reporter, ReporterOptions} from './types.js';
+import {hintText, stepTitle, t} from '../i18n/index.js';
+import {textWidth} from '../i18n/width.js';
 
 type Paint = (text: string) => string;
 
@@ -32,7 +34,8 @@ line up under the first one.
 function labelled(indent: string, label: string, value: string): string[] {
 	const lines = sanitize(value).split('\n');
 	const head = `${indent}${label}`;
-	const pad = ' '.repeat(stripAnsi(head).length);
+	// Columns, not characters: a Chinese label is twice as wide as it is long.
+	const pad = ' '.repeat(textWidth(stripAnsi(head)));
 	return lines.map((line, index) => (index === 0 ? `${head}${line}` : `${pad}${line}`).trimEnd());
 }
 
@@ -54,13 +57,17 @@ export function createPrettyReporter(options: ReporterOptions): Reporter {
 	/** The last lines each lab printed, kept until the lab ends. */
 	const outputs = new Map<string, string[]>();
 
+	// The reporter's own words in the learner's language (cli/i18n); the checker's messages stay as the checker wrote them.
+	const words = t();
+	const title = (event: {lab: string; step: string; title: string}) => stepTitle(event.lab, event.step, event.title);
+
 	function failureBlock(failure: Failure): string[] {
 		const lines: string[] = [];
 		lines.push(...labelled(DETAIL_INDENT, '', failure.message).map((line) => paint.red(line)));
-		if (failure.expected !== undefined) lines.push(...labelled(DETAIL_INDENT, 'expected: ', failure.expected));
-		if (failure.actual !== undefined) lines.push(...labelled(DETAIL_INDENT, 'actual:   ', failure.actual));
-		if (failure.hint !== undefined) lines.push(...labelled(DETAIL_INDENT, 'hint: ', failure.hint));
-		if (failure.repro !== undefined) lines.push(...labelled(DETAIL_INDENT, 'try it yourself: ', failure.repro));
+		if (failure.expected !== undefined) lines.push(...labelled(DETAIL_INDENT, words.report.expected, failure.expected));
+		if (failure.actual !== undefined) lines.push(...labelled(DETAIL_INDENT, words.report.actual, failure.actual));
+		if (failure.hint !== undefined) lines.push(...labelled(DETAIL_INDENT, words.report.hint, hintText(failure.hint)));
+		if (failure.repro !== undefined) lines.push(...labelled(DETAIL_INDENT, words.report.repro, failure.repro));
 		return lines;
 	}
 
@@ -74,19 +81,20 @@ export function createPrettyReporter(options: ReporterOptions): Reporter {
 				break;
 			}
 			case 'step-pass': {
-				out(`${STEP_INDENT}${paint.green('✓')} ${oneLine(event.title)} ${paint.dim(`(${formatDuration(event.durationMs)})`)}`);
+				out(`${STEP_INDENT}${paint.green('✓')} ${oneLine(title(event))} ${paint.dim(`(${formatDuration(event.durationMs)})`)}`);
 				if (event.note) out(labelled(DETAIL_INDENT, '', event.note).map((line) => paint.dim(line)));
 				break;
 			}
 			case 'step-fail': {
-				out(`${STEP_INDENT}${paint.red('✗')} ${oneLine(event.title)}`);
+				out(`${STEP_INDENT}${paint.red('✗')} ${oneLine(title(event))}`);
 				out(failureBlock(event.failure));
 				// Failed steps carry no note today; print one if the event ever grows it.
 				if ('note' in event && typeof event.note === 'string' && event.note) out(labelled(DETAIL_INDENT, '', event.note).map((line) => paint.dim(line)));
 				break;
 			}
 			case 'step-skip': {
-				out(paint.dim(`${STEP_INDENT}- ${oneLine(event.title)} (skipped: ${oneLine(event.reason)})`));
+				const reason = event.reason === t('en').report.earlierStepFailed ? words.report.earlierStepFailed : event.reason;
+				out(paint.dim(`${STEP_INDENT}- ${oneLine(title(event))} ${words.report.skipped(oneLine(reason))}`));
 				break;
 			}
 			case 'output': {
@@ -104,14 +112,14 @@ export function createPrettyReporter(options: ReporterOptions): Reporter {
 				outputs.delete(event.lab);
 				if (event.status === 'failed') {
 					if (printed.length === 0) {
-						out(paint.dim(`${DETAIL_INDENT}your program printed nothing`));
+						out(paint.dim(`${DETAIL_INDENT}${words.report.printedNothing}`));
 					} else {
-						out(`${DETAIL_INDENT}your program printed (last lines):`);
+						out(`${DETAIL_INDENT}${words.report.printedLast}`);
 						out(printed.flatMap((line) => sanitize(line).split('\n')).map((line) => `${DETAIL_INDENT}${paint.dim('[your_program]')} ${line}`.trimEnd()));
 					}
 				} else if (event.status === 'error') {
-					out(labelled(STEP_INDENT, `${paint.yellow('!')} the checker itself failed: `, event.error ?? 'unknown error'));
-					out(`${DETAIL_INDENT}This is a bug in node-cluster-lab, not in your program. Please report it, with the lines above.`);
+					out(labelled(STEP_INDENT, `${paint.yellow('!')} ${words.report.checkerFailed}`, event.error ?? 'unknown error'));
+					out(`${DETAIL_INDENT}${words.report.checkerBug}`);
 				}
 				out('');
 				break;
@@ -126,10 +134,10 @@ export function createPrettyReporter(options: ReporterOptions): Reporter {
 		const tally = tallyLabs(summary);
 		const allGood = tally.total > 0 && tally.passed === tally.total;
 		const lines: string[] = [];
-		const headline = `${passedLine(tally)} (${formatDuration(summary.durationMs)})`;
+		const headline = `${tally.total === 0 ? words.noLabsRun : words.labsPassed(tally.passed, tally.total)} (${formatDuration(summary.durationMs)})`;
 		lines.push(allGood ? paint.green(headline) : tally.total === 0 ? headline : paint.red(headline));
-		if (tally.failed.length > 0) lines.push(paint.red(`${plural(tally.failed.length, 'lab')} failed: ${tally.failed.map((lab) => lab.lab).join(', ')}`));
-		if (tally.errored.length > 0) lines.push(paint.yellow(`${plural(tally.errored.length, 'lab')} could not be checked (checker error): ${tally.errored.map((lab) => lab.lab).join(', ')}`));
+		if (tally.failed.length > 0) lines.push(paint.red(words.report.labsFailed(tally.failed.length, tally.failed.map((lab) => lab.lab).join(', '))));
+		if (tally.errored.length > 0) lines.push(paint.yellow(words.report.labsErrored(tally.errored.length, tally.errored.map((lab) => lab.lab).join(', '))));
 		lines.push(paint.dim(`node ${nodeLabel(summary.nodeVersion)} ${summary.platform}`));
 		out(lines);
 	}

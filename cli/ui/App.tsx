@@ -14,6 +14,7 @@ import {Menu} from './Menu.js';
 import {SolutionView} from './SolutionView.js';
 import {useTerminalSize} from './use-terminal-size.js';
 import {wordWrap} from './wrap-lines.js';
+import {t} from '../i18n/index.js';
 
 type Screen =
 	| {name: 'menu'}
@@ -30,27 +31,32 @@ type Props = {
 	readonly onQuit: () => void;
 };
 
-const BACK: KeyHint = ['esc', 'back'];
-const HELP_KEY: KeyHint = ['?', 'keys'];
-const QUIT: KeyHint = ['q', 'quit'];
+/** The key that switches the app's language (English ⇄ 中文): free on every screen. */
+export const LANGUAGE_KEY = 't';
 
 function footerKeys(screen: Screen, state: SessionState, access: ReturnType<AppSession['solutionAccess']>): KeyHint[] {
+	const keys = t().app.keys;
+	const BACK: KeyHint = ['esc', keys.back];
+	const HELP_KEY: KeyHint = ['?', keys.keys];
+	const QUIT: KeyHint = ['q', keys.quit];
+	// Shown where it fits: the language key sits just before the three that always stay.
+	const LANGUAGE: KeyHint = [LANGUAGE_KEY, keys.language];
 	switch (screen.name) {
 		case 'menu':
-			return [['↑↓', 'move'], ['enter', 'open'], ['l', 'lesson'], HELP_KEY, QUIT];
+			return [['↑↓', keys.move], ['enter', keys.open], ['l', keys.lesson], LANGUAGE, HELP_KEY, QUIT];
 		case 'check': {
 			const phase = state.run.phase;
-			if (phase === 'passed') return [['n', 'next lab'], ['s', 'solution'], ['r', 'run'], ['l', 'lesson'], ['w', 'watch'], ['x', 'reset'], ['esc', 'labs'], HELP_KEY, QUIT];
-			if (phase === 'running') return [['r', 'restart'], ['c', 'cancel'], ['h', 'hint'], ['l', 'lesson'], ['w', 'watch'], ['s', 'solution'], ['esc', 'labs'], HELP_KEY, QUIT];
-			return [['r', 'run'], ['h', 'hint'], ['l', 'lesson'], ['w', 'watch'], ['s', 'solution'], ['x', 'reset'], ['esc', 'labs'], HELP_KEY, QUIT];
+			if (phase === 'passed') return [['n', keys.nextLab], ['s', keys.solution], ['r', keys.run], ['l', keys.lesson], ['w', keys.watch], ['x', keys.reset], LANGUAGE, ['esc', keys.labs], HELP_KEY, QUIT];
+			if (phase === 'running') return [['r', keys.restart], ['c', keys.cancel], ['h', keys.hint], ['l', keys.lesson], ['w', keys.watch], ['s', keys.solution], LANGUAGE, ['esc', keys.labs], HELP_KEY, QUIT];
+			return [['r', keys.run], ['h', keys.hint], ['l', keys.lesson], ['w', keys.watch], ['s', keys.solution], ['x', keys.reset], LANGUAGE, ['esc', keys.labs], HELP_KEY, QUIT];
 		}
 		case 'lesson':
-			return [['↑↓ PgUp PgDn', 'scroll'], ['g/G', 'top/end'], ['r', 'check'], BACK, HELP_KEY, QUIT];
+			return [['↑↓ PgUp PgDn', keys.scroll], ['g/G', keys.topEnd], ['r', keys.check], LANGUAGE, BACK, HELP_KEY, QUIT];
 		case 'hints':
-			return [['h', 'next hint'], BACK, HELP_KEY, QUIT];
+			return [['h', keys.nextHint], LANGUAGE, BACK, HELP_KEY, QUIT];
 		default:
-			if (access === 'workshop') return [['enter', 'unlock with the code'], BACK, ['ctrl-c', 'quit']];
-			return [['↑↓ PgUp PgDn', 'scroll'], ['f', screen.full ? 'changes only' : 'whole files'], BACK, HELP_KEY, QUIT];
+			if (access === 'workshop') return [['enter', keys.unlock], BACK, ['ctrl-c', keys.quit]];
+			return [['↑↓ PgUp PgDn', keys.scroll], ['f', screen.full ? keys.changesOnly : keys.wholeFiles], LANGUAGE, BACK, HELP_KEY, QUIT];
 	}
 }
 
@@ -114,8 +120,8 @@ export function App({session, onQuit}: Props) {
 		const access = session.solutionAccess();
 		if (access === 'ask') {
 			setDialog({
-				question: `You have not passed ${id} yet. Show the reference solution anyway?`,
-				detail: 'Working it out teaches more: h gives one more hint instead.',
+				question: t().app.askSolution(id),
+				detail: t().app.askSolutionDetail,
 				onYes: () => setScreen({name: 'solution', full: false}),
 			});
 		} else setScreen({name: 'solution', full: false});
@@ -134,8 +140,8 @@ export function App({session, onQuit}: Props) {
 		else if (input === 's') openSolution(open.id);
 		else if (input === 'x') {
 			setDialog({
-				question: `Replace labs/${open.id} with the starter?`,
-				detail: `Your files are copied to .node-cluster-lab/backups/ first.`,
+				question: t().app.askReset(open.id),
+				detail: t().app.askResetDetail,
 				onYes: () => void session.reset(),
 			});
 		} else if (input === 'n') {
@@ -183,6 +189,7 @@ export function App({session, onQuit}: Props) {
 		if (target !== 'dialog' && !typing) {
 			if (input === 'q') return quit();
 			if (target !== 'help' && input === '?') return setHelp(true);
+			if (input === LANGUAGE_KEY) return session.toggleLanguage();
 		}
 		if (target === 'check') return onCheckKey(input, key);
 		const view = views.current.get(target);
@@ -210,7 +217,7 @@ export function App({session, onQuit}: Props) {
 
 	const idle = !help && !dialog && !quitting;
 	const labFor = (id: string) => session.labs.find(lab => lab.id === id)!;
-	const notice = quitting ? {text: 'Stopping every process this app started…', tone: 'info' as const} : state.notice;
+	const notice = quitting ? {text: t().app.stopping, tone: 'info' as const} : state.notice;
 	// One row is left free: a frame as tall as the terminal makes Ink clear the screen on every update.
 	const noticeRows = notice ? wordWrap(notice.text, columns) : [];
 	const height = Math.max(4, rows - 1 - 1 - 2 - noticeRows.length - (dialog ? 3 + (dialog.detail ? 1 : 0) : 0));
@@ -292,7 +299,7 @@ export function App({session, onQuit}: Props) {
 				{notice ? (
 					<Text color={notice.tone === 'warn' ? 'yellow' : 'cyan'}>{noticeRows.join('\n')}</Text>
 				) : null}
-				<Footer keys={help ? [['esc ?', 'close'], QUIT] : footerKeys(screen, state, session.solutionAccess())} width={columns} />
+				<Footer keys={help ? [['esc ?', t().app.keys.close], [LANGUAGE_KEY, t().app.keys.language], ['q', t().app.keys.quit]] : footerKeys(screen, state, session.solutionAccess())} width={columns} />
 			</Box>
 		</KeyRouterContext.Provider>
 	);

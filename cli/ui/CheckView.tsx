@@ -6,6 +6,7 @@ import {FailureDetails, failureRows} from './FailureDetails.js';
 import {StepList, stepRows} from './StepList.js';
 import {TrafficBars} from './TrafficBars.js';
 import {wordWrap} from './wrap-lines.js';
+import {t, triggerText} from '../i18n/index.js';
 
 type Props = {
 	readonly state: SessionState;
@@ -14,13 +15,15 @@ type Props = {
 };
 
 function watchBadge(watch: SessionState['watch']): string {
-	if (!watch.enabled) return 'watch: off';
-	return watch.mode === 'poll' ? 'watch: on (polling)' : 'watch: on';
+	const words = t().app.check;
+	if (!watch.enabled) return words.watchOff;
+	return watch.mode === 'poll' ? words.watchPolling : words.watchOn;
 }
 
 function Status({state, width}: {readonly state: SessionState; readonly width: number}) {
 	const {run, trigger, open} = state;
-	const why = trigger ? ` (${trigger})` : '';
+	const words = t().app.check;
+	const why = trigger ? words.trigger(triggerText(trigger)) : '';
 	const at = run.steps.findIndex(step => step.status === 'running' || step.status === 'failed') + 1;
 	switch (run.phase) {
 		case 'running':
@@ -29,37 +32,42 @@ function Status({state, width}: {readonly state: SessionState; readonly width: n
 					<Text color="cyan">
 						<Spinner type="dots" />
 					</Text>{' '}
-					Checking{why}… {at > 0 ? `step ${at} of ${run.steps.length}` : 'starting your program'}
+					{words.checking(why)}
+					{at > 0 ? words.stepOf(at, run.steps.length) : words.startingProgram}
 				</Text>
 			);
 		case 'passed':
 			return (
 				<Text wrap="truncate-end">
 					<Text color="green" bold>
-						✓ Passed
+						{words.passed}
 					</Text>{' '}
-					in {formatDuration(run.durationMs ?? 0)}
-					{why}. <Text bold>n</Text> next lab · <Text bold>s</Text> the reference solution
+					{words.passedIn(formatDuration(run.durationMs ?? 0), why)}
+					<Text bold>n</Text>
+					{words.nextLab}
+					<Text bold>s</Text>
+					{words.referenceSolution}
 				</Text>
 			);
 		case 'failed':
 			return (
 				<Text wrap="truncate-end">
 					<Text color="red" bold>
-						✗ Failed
+						{words.failed}
 					</Text>{' '}
-					at step {at} of {run.steps.length}
-					{why}. Fix it and save; <Text bold>h</Text> gives a hint.
+					{words.failedAt(at, run.steps.length, why)}
+					<Text bold>h</Text>
+					{words.givesHint}
 				</Text>
 			);
 		case 'error':
 			return (
-				<Text color="yellow">{wordWrap(`! The checker itself failed: ${run.error ?? 'unknown error'}. This is a bug in node-cluster-lab, not in your program; please report it.`, width).join('\n')}</Text>
+				<Text color="yellow">{wordWrap(words.checkerFailed(run.error ?? words.unknownError), width).join('\n')}</Text>
 			);
 		case 'cancelled':
-			return <Text dimColor>Check cancelled. r runs it again.</Text>;
+			return <Text dimColor>{words.cancelled}</Text>;
 		default:
-			return <Text dimColor>{state.watch.enabled ? `Save a file in labs/${open?.id ?? ''} to check it, or press r.` : 'Watch mode is off: press r to check.'}</Text>;
+			return <Text dimColor>{state.watch.enabled ? words.saveToCheck(open?.id ?? '') : words.watchIsOff}</Text>;
 	}
 }
 
@@ -95,7 +103,7 @@ export function CheckView({state, width, height}: Props) {
 			</Box>
 			<Status state={state} width={width} />
 			<Text> </Text>
-			<StepList steps={run.steps} foldPassed={foldPassed} foldSkipped={foldSkipped} notes={notesFit && !failed} />
+			<StepList lab={open.id} steps={run.steps} foldPassed={foldPassed} foldSkipped={foldSkipped} notes={notesFit && !failed} />
 			{traffic ? <TrafficBars tally={traffic.tally} width={width} maxBars={maxBars} /> : null}
 			{failed?.failure ? <FailureDetails failure={failed.failure} output={run.output} width={width} outputRows={outputRows} /> : null}
 		</Box>

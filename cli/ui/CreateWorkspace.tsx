@@ -4,6 +4,7 @@ import {Box, Text} from 'ink';
 import {useKeys} from './use-keys.js';
 import {DEFAULT_WORKSPACE_NAME} from '../create-workspace.js';
 import {STATE_FILE} from '../workspace.js';
+import {t} from '../i18n/index.js';
 
 type Props = {
 	readonly cwd: string;
@@ -38,16 +39,16 @@ export function CreateWorkspace({cwd, onCreate, onQuit}: Props) {
 		setError(undefined);
 		setName(field.current.name);
 	});
+	const words = t().app.create;
 	return (
 		<Box flexDirection="column" paddingX={1}>
 			<Text bold>node-cluster-lab</Text>
 			<Text> </Text>
-			<Text wrap="wrap">
-				No workspace here: no {STATE_FILE} in {cwd} or any folder above it. A workspace holds your copy of every lab&apos;s starter code and your progress.
-			</Text>
+			<Text wrap="wrap">{words.noWorkspace(STATE_FILE, cwd)}</Text>
 			<Text> </Text>
 			<Text>
-				Create one in the folder: <Text color="cyan" bold inverse={field.current.pristine}>{name}</Text>
+				{words.createIn}
+				<Text color="cyan" bold inverse={field.current.pristine}>{name}</Text>
 				<Text color="cyan">▌</Text>
 			</Text>
 			<Text dimColor wrap="truncate-middle">
@@ -60,7 +61,7 @@ export function CreateWorkspace({cwd, onCreate, onQuit}: Props) {
 				</Text>
 			) : null}
 			<Text> </Text>
-			<Text dimColor>type a folder name · enter create it and open the labs · esc quit</Text>
+			<Text dimColor>{words.keys}</Text>
 		</Box>
 	);
 }

@@ -3,16 +3,21 @@ import type {OutputLine} from '../app/run-state.js';
 import type {Failure} from '../checks/events.js';
 import {sanitize} from '../reporters/text.js';
 import {rowsFor, wordWrap} from './wrap-lines.js';
+import {hintText, t} from '../i18n/index.js';
+import {textWidth} from '../i18n/width.js';
 
 const INDENT = 4;
 
-/** The labels, as the pretty reporter words them. */
-const FIELDS = [
-	['expected', 'expected: '],
-	['actual', 'actual:   '],
-	['hint', 'hint: '],
-	['repro', 'try it yourself: '],
-] as const;
+/** The labels, as the pretty reporter words them, in the app's language. */
+const fields = () => {
+	const words = t().report;
+	return [
+		['expected', words.expected],
+		['actual', words.actual],
+		['hint', words.hint],
+		['repro', words.repro],
+	] as const;
+};
 
 type Props = {
 	readonly failure: Failure;
@@ -55,9 +60,9 @@ export function pickOutputLines(lines: readonly OutputLine[], rows: number, widt
 /** Rows the failure takes without the program's output (for the check view's layout). */
 export function failureRows(failure: Failure, width: number): number {
 	let rows = rowsFor(sanitize(failure.message), width - INDENT);
-	for (const [field, label] of FIELDS) {
-		const value = failure[field];
-		if (value !== undefined) rows += rowsFor(sanitize(value), width - INDENT - label.length);
+	for (const [field, label] of fields()) {
+		const value = field === 'hint' && failure.hint !== undefined ? hintText(failure.hint) : failure[field];
+		if (value !== undefined) rows += rowsFor(sanitize(value), width - INDENT - textWidth(label));
 	}
 	return rows + 1;
 }
@@ -65,10 +70,10 @@ export function failureRows(failure: Failure, width: number): number {
 function Labelled({label, value, width, color}: {readonly label: string; readonly value: string; readonly width: number; readonly color?: string}) {
 	return (
 		<Box paddingLeft={INDENT}>
-			<Box width={label.length} flexShrink={0}>
+			<Box width={textWidth(label)} flexShrink={0}>
 				<Text dimColor>{label}</Text>
 			</Box>
-			<Text color={color}>{wordWrap(sanitize(value), width - INDENT - label.length).join('\n')}</Text>
+			<Text color={color}>{wordWrap(sanitize(value), width - INDENT - textWidth(label)).join('\n')}</Text>
 		</Box>
 	);
 }
@@ -83,15 +88,19 @@ export function FailureDetails({failure, output, width, outputRows}: Props) {
 					{wordWrap(sanitize(failure.message), width - INDENT).join('\n')}
 				</Text>
 			</Box>
-			{FIELDS.map(([field, label]) => {
-				const value = failure[field];
+			{fields().map(([field, label]) => {
+				const value = field === 'hint' && failure.hint !== undefined ? hintText(failure.hint) : failure[field];
 				return value === undefined ? null : <Labelled key={field} label={label} value={value} width={width} color={field === 'repro' ? 'cyan' : undefined} />;
 			})}
 			{output.length === 0 ? (
-				<Text dimColor>{' '.repeat(INDENT)}your program printed nothing</Text>
+				<Text dimColor>
+					{' '.repeat(INDENT)}
+					{t().report.printedNothing}
+				</Text>
 			) : (
 				<Text>
-					{' '.repeat(INDENT)}your program printed {trimmed ? `(${lines.length} of its last ${output.length} lines, stack frames left out)` : `(last ${lines.length === 1 ? 'line' : `${lines.length} lines`})`}:
+					{' '.repeat(INDENT)}
+					{t().app.check.printedSome(lines.length, output.length, trimmed)}
 				</Text>
 			)}
 			{lines.map((line, index) => {

@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {textWidth} from '../i18n/width.js';
 
 /** A key and what it does, e.g. ['r', 'run']. */
 export type KeyHint = readonly [key: string, label: string];
@@ -6,7 +7,8 @@ export type KeyHint = readonly [key: string, label: string];
 const GAP = '  ';
 
 function widthOf(keys: readonly KeyHint[]): number {
-	return keys.reduce((sum, [key, label]) => sum + key.length + 1 + label.length, 0) + GAP.length * Math.max(0, keys.length - 1);
+	// Columns: a Chinese label is twice as wide as it is long.
+	return keys.reduce((sum, [key, label]) => sum + textWidth(key) + 1 + textWidth(label), 0) + GAP.length * Math.max(0, keys.length - 1);
 }
 
 /**

@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {t} from '../i18n/index.js';
 
 type Props = {readonly workspace: string; readonly passed: number; readonly total: number; readonly width: number};
 
@@ -11,7 +12,7 @@ export function Header({workspace, passed, total, width}: Props) {
 				<Text dimColor> · {workspace}</Text>
 			</Text>
 			<Text color={passed === total && total > 0 ? 'green' : undefined}>
-				{passed} of {total} lab{total === 1 ? '' : 's'} passed
+				{t().labsPassed(passed, total)}
 			</Text>
 		</Box>
 	);

@@ -1,44 +1,53 @@
 import {Box, Text} from 'ink';
 import {useViewKeys} from './use-keys.js';
+import {t, type Lang} from '../i18n/index.js';
 
 type Section = {title: string; keys: Array<[string, string]>};
 
-/** Every key the app knows, by screen, in two columns so it fits 80x24. Keep in step with the handlers. */
-export const HELP: [Section[], Section[]] = [
-	[
-		{title: 'Everywhere', keys: [['?', 'this help'], ['q ctrl-c', 'quit; ends all processes']]},
-		{title: 'Labs', keys: [['↑ ↓ j k', 'move'], ['g G', 'first, last'], ['enter →', 'open it (checks on save)'], ['l', 'read the lesson']]},
-		{
-			title: 'Lesson, solution',
-			keys: [
-				['↑ ↓ j k', 'scroll a line'],
-				['PgDn spc PgUp', 'a page down, up'],
-				['g G', 'top, bottom'],
-				['< >', 'lesson: code sideways'],
-				['r', 'lesson: check this lab'],
-				['f', 'solution: all or changes'],
-				['esc b ←', 'back'],
-			],
-		},
-	],
-	[
-		{
-			title: 'Lab (check view)',
-			keys: [
-				['r', 'run the check again'],
-				['c', 'cancel the run'],
-				['w', 'watch mode on/off'],
-				['h', 'one more hint'],
-				['l', 'the lesson'],
-				['s', 'solution, diff vs yours'],
-				['x', 'reset to the starter'],
-				['n', 'next lab (after a pass)'],
-				['esc b ←', 'back to the labs'],
-			],
-		},
-		{title: 'Hints', keys: [['h space enter', 'one more hint'], ['esc b ←', 'back']]},
-	],
-];
+/** Every key the app knows, by screen, in two columns so it fits 80x24, in the app's language. Keep in step with the handlers. */
+export function helpSections(lang?: Lang): [Section[], Section[]] {
+	const words = t(lang).app.help;
+	return [
+		[
+			{title: words.everywhere, keys: [['?', words.thisHelp], ['q ctrl-c', words.quitAll]]},
+			{title: words.labs, keys: [['↑ ↓ j k', t(lang).app.keys.move], ['g G', words.firstLast], ['enter →', words.openIt], ['l', words.readLesson]]},
+			{
+				title: words.lessonSolution,
+				keys: [
+					['↑ ↓ j k', words.scrollLine],
+					['PgDn spc PgUp', words.page],
+					['g G', words.topBottom],
+					['< >', words.sideways],
+					['r', words.lessonCheck],
+					['f', words.solutionFull],
+					['esc b ←', words.back],
+				],
+			},
+		],
+		[
+			{
+				title: words.checkView,
+				keys: [
+					['r', words.runAgain],
+					['c', words.cancelRun],
+					['w', words.watchToggle],
+					['h', words.oneMoreHint],
+					['l', words.theLesson],
+					['s', words.solutionDiff],
+					['x', words.resetStarter],
+					['n', words.nextLab],
+					['esc b ←', words.backToLabs],
+				],
+			},
+			{title: words.hints, keys: [['h space enter', words.oneMoreHint], ['esc b ←', words.back]]},
+			// The language key works everywhere; the left column has no room left at 24 rows.
+			{title: words.languageTitle, keys: [['t', words.language]]},
+		],
+	];
+}
+
+/** The English sections (kept for the tests that read them). */
+export const HELP = helpSections('en');
 
 const KEY_WIDTH = 16;
 
@@ -67,20 +76,22 @@ export function HelpOverlay({width, onClose}: Props) {
 		if (input === '?' || key.escape || key.return || input === 'b' || key.leftArrow) onClose();
 	});
 	const column = Math.floor(width / 2);
+	const sections = helpSections();
+	const words = t().app.help;
 	return (
 		<Box flexDirection="column">
 			<Text bold>
-				Keys <Text dimColor>(esc or ? closes this)</Text>
+				{words.title} <Text dimColor>{words.closes}</Text>
 			</Text>
 			<Box>
-				<Column sections={HELP[0]} width={column} />
-				<Column sections={HELP[1]} width={width - column} />
+				<Column sections={sections[0]} width={column} />
+				<Column sections={sections[1]} width={width - column} />
 			</Box>
 			<Text dimColor wrap="truncate-end">
-				Watch: saving a .ts/.js/.json file in the lab folder re-runs the check.
+				{words.watchLine}
 			</Text>
 			<Text dimColor wrap="truncate-end">
-				NCL_WATCH=poll polls instead of using file events; NCL_WATCH=off starts it off.
+				{words.watchEnvLine}
 			</Text>
 		</Box>
 	);

@@ -2,6 +2,8 @@ import {Box, Text} from 'ink';
 import type {Lab} from '../catalog.js';
 import {useViewKeys} from './use-keys.js';
 import {wordWrap} from './wrap-lines.js';
+import {t} from '../i18n/index.js';
+import {textWidth, truncateToWidth} from '../i18n/width.js';
 
 type Props = {
 	readonly lab: Lab;
@@ -29,8 +31,9 @@ export function HintView({lab, shown, width, height, isActive, onMore, onBack}: 
 		{isActive},
 	);
 	const total = lab.hints.length;
-	const label = (index: number) => `Hint ${index + 1} of ${total}: `;
-	const closing = shown >= total ? 'That was the last hint. Once you pass, s in the lab shows the reference solution.' : 'h for the next hint, esc to go back to the check.';
+	const words = t().app.hints;
+	const label = (index: number) => words.label(index + 1, total);
+	const closing = shown >= total ? words.last : words.next;
 	const texts = lab.hints.slice(0, shown).map((hint, index) => label(index) + hint);
 	const hints = texts.map(text => wordWrap(text, width));
 	const closingRows = wordWrap(closing, width);
@@ -39,11 +42,12 @@ export function HintView({lab, shown, width, height, isActive, onMore, onBack}: 
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text bold>
-				Hints for {lab.id} <Text dimColor>({shown} of {total} seen)</Text>
+				{words.title(lab.id)}
+				<Text dimColor>{words.seen(shown, total)}</Text>
 			</Text>
 			{hints.map((rows, index) => {
 				const text = texts[index]!;
-				const shownRows = fold && index < hints.length - 1 ? [text.length > width ? `${text.slice(0, width - 1)}…` : text] : rows;
+				const shownRows = fold && index < hints.length - 1 ? [textWidth(text) > width ? truncateToWidth(text, width) : text] : rows;
 				const head = label(index);
 				return (
 					<Box key={index} flexDirection="column" marginTop={fold ? 0 : 1}>

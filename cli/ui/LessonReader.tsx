@@ -4,6 +4,7 @@ import {useViewKeys} from './use-keys.js';
 import {lessonBody, type Lab} from '../catalog.js';
 import {codeRow, renderLesson, visibleLength, type LessonRow} from './markdown.js';
 import {useScroll} from './use-scroll.js';
+import {t} from '../i18n/index.js';
 
 type Props = {
 	readonly lab: Lab;
@@ -31,9 +32,11 @@ export function LessonReader({lab, width, height, isActive, onBack, onRun}: Prop
 	const [rendered, setRendered] = useState<Rendered>();
 	useEffect(() => {
 		let live = true;
-		renderLesson(lessonBody(lab), textWidth).then(
-			rows => live && setRendered({lab: lab.id, width: textWidth, rows}),
-			(error: unknown) => live && setRendered({lab: lab.id, width: textWidth, rows: [{text: `Could not render ${lab.lessonFile}: ${(error as Error).message}`}]}),
+		// No translation of this lesson in the app's language yet: one line says so, then the English.
+		const notice = lab.missingTwin ? `> ${t().missingTwin(lab.id)}\n\n` : '';
+		renderLesson(notice + lessonBody(lab), textWidth).then(
+			rows => live && setRendered({lab: lab.lessonFile, width: textWidth, rows}),
+			(error: unknown) => live && setRendered({lab: lab.lessonFile, width: textWidth, rows: [{text: t().app.lesson.cannotRender(lab.lessonFile, (error as Error).message)}]}),
 		);
 		return () => {
 			live = false;
@@ -41,7 +44,8 @@ export function LessonReader({lab, width, height, isActive, onBack, onRun}: Prop
 	}, [lab, textWidth]);
 
 	// Until the new width is rendered, the old rendering stays (re-wrapping takes a few ms).
-	const rows = rendered?.lab === lab.id ? rendered.rows : [{text: 'Loading the lesson…'}];
+	// By file: the same lab in another language is another lesson.
+	const rows = rendered?.lab === lab.lessonFile ? rendered.rows : [{text: t().app.lesson.loading}];
 	const page = Math.max(1, height - 1);
 	const scroll = useScroll(rows.length, page);
 	const widest = Math.max(0, ...rows.map(row => (row.code ? row.code.indent + visibleLength(row.code.line) : 0)));
@@ -77,7 +81,7 @@ export function LessonReader({lab, width, height, isActive, onBack, onRun}: Prop
 				</Text>
 			</Box>
 			<Text dimColor wrap="truncate-end">
-				{`${lab.id} lesson · rows ${scroll.top + 1}-${last} of ${rows.length} (${percent}%)${maxLeft > 0 ? ' · < > code sideways' : ''}`}
+				{`${t().app.lesson.position(lab.id, scroll.top + 1, last, rows.length, percent)}${maxLeft > 0 ? t().app.lesson.sideways : ''}`}
 			</Text>
 		</Box>
 	);

@@ -3,9 +3,10 @@ import {useViewKeys} from './use-keys.js';
 import type {LabRow, LabStatus} from '../app/session.js';
 import {useListCursor} from './use-list-cursor.js';
 import {wordWrap} from './wrap-lines.js';
+import {t} from '../i18n/index.js';
+import {padEndToWidth, textWidth, truncateToWidth} from '../i18n/width.js';
 
 const STATUS_COLOR: Record<LabStatus, string | undefined> = {'not started': undefined, failing: 'red', passed: 'green'};
-const STATUS_WIDTH = 'not started'.length;
 
 type Props = {
 	readonly rows: readonly LabRow[];
@@ -49,9 +50,12 @@ export function Menu({rows, current, passed, width, height, isActive, onOpen, on
 		{isActive},
 	);
 
+	const words = t();
 	const selected = rows[cursor.index];
 	const idWidth = Math.max(...rows.map(row => row.lab.id.length));
-	const titleWidth = Math.max(10, width - idWidth - STATUS_WIDTH - 8);
+	// Columns, not characters: Chinese titles and statuses are two columns a character.
+	const statusWidth = Math.max(...Object.values(words.status).map(textWidth));
+	const titleWidth = Math.max(10, width - idWidth - statusWidth - 8);
 	const summary = selected ? wordWrap(selected.lab.summary, width) : [];
 	// The progress line and a blank one, the list (with a "more" line when it scrolls), a blank line and the summary.
 	const room = height - 2 - 1 - summary.length;
@@ -62,27 +66,27 @@ export function Menu({rows, current, passed, width, height, isActive, onOpen, on
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text>
-				Labs <Text color="green">{progressBar(passed, rows.length, Math.min(30, rows.length * 3))}</Text>{' '}
-				<Text dimColor>{rows.length === 0 ? '' : `${Math.round((passed / rows.length) * 100)}% done`}</Text>
+				{words.app.menuTitle} <Text color="green">{progressBar(passed, rows.length, Math.min(30, rows.length * 3))}</Text>{' '}
+				<Text dimColor>{rows.length === 0 ? '' : words.app.percentDone(Math.round((passed / rows.length) * 100))}</Text>
 			</Text>
 			<Text> </Text>
 			{visible.map((row, offset) => {
 				const here = first + offset === cursor.index;
-				const title = row.lab.title.length > titleWidth ? `${row.lab.title.slice(0, titleWidth - 1)}…` : row.lab.title;
+				const title = truncateToWidth(row.lab.title, titleWidth);
 				return (
 					<Text key={row.lab.id} wrap="truncate-end">
 						<Text color="cyan">{here ? '❯ ' : '  '}</Text>
 						<Text bold={here}>{row.lab.id.padEnd(idWidth)}</Text>
 						{'  '}
-						<Text bold={here}>{title.padEnd(titleWidth)}</Text>
+						<Text bold={here}>{padEndToWidth(title, titleWidth)}</Text>
 						{'  '}
 						<Text color={STATUS_COLOR[row.status]} dimColor={row.status === 'not started'}>
-							{row.status}
+							{words.status[row.status]}
 						</Text>
 					</Text>
 				);
 			})}
-			{rows.length > listRows ? <Text dimColor>  {rows.length - listRows} more: ↑/↓ scroll</Text> : null}
+			{rows.length > listRows ? <Text dimColor>  {words.app.moreLabs(rows.length - listRows)}</Text> : null}
 			{summary.length > 0 ? (
 				<Box marginTop={1}>
 					<Text dimColor>{summary.join('\n')}</Text>

@@ -6,6 +6,7 @@ import type {SolutionDiff} from '../app/solution-diff.js';
 import {useScroll} from './use-scroll.js';
 import {sanitize} from '../reporters/text.js';
 import {wrapLines} from './wrap-lines.js';
+import {t} from '../i18n/index.js';
 
 type Props = {
 	readonly lab: Lab;
@@ -31,10 +32,11 @@ function diffRows(lab: Lab, diffs: readonly SolutionDiff[], width: number): Row[
 		// The learner's file may hold anything, escape sequences included.
 		for (const part of wrapLines(sanitize(text), width)) rows.push({text: part, ...style});
 	};
+	const words = t().app.solution;
 	for (const diff of diffs) {
-		add(`── ${diff.file}   - yours (labs/${lab.id})   + reference (solutions/${lab.id})`, {bold: true});
-		if (diff.identical) add('   identical: your file is the reference', {dim: true});
-		else if (diff.missing) add(`   you have no ${diff.file}: every line below is new`, {dim: true});
+		add(words.fileHeader(diff.file, lab.id), {bold: true});
+		if (diff.identical) add(words.identical, {dim: true});
+		else if (diff.missing) add(words.missing(diff.file), {dim: true});
 		for (const line of diff.lines) {
 			if (line.startsWith('@@')) add(line, {color: 'cyan'});
 			else if (line.startsWith('+')) add(line, {color: 'green'});
@@ -77,14 +79,15 @@ export function SolutionView({lab, lock, onUnlock, diffs, full, width, height, i
 		{isActive},
 	);
 
+	const words = t().app.solution;
 	if (lock === 'workshop') {
 		return (
 			<Box flexDirection="column" width={width}>
 				<Text color="yellow" bold>
-					{`The solution of ${lab.id} opens with your instructor's code.`}
+					{words.workshopTitle(lab.id)}
 				</Text>
-				<Text wrap="wrap">Type the code they read out (like K7M2-QX9P) and press enter; esc goes back.</Text>
-				<Text>{`Code: ${code}_`}</Text>
+				<Text wrap="wrap">{words.workshopTypeCode}</Text>
+				<Text>{`${words.code}${code}_`}</Text>
 				{refusal ? (
 					<Text color="red" wrap="wrap">
 						{sanitize(refusal)}
@@ -97,9 +100,9 @@ export function SolutionView({lab, lock, onUnlock, diffs, full, width, height, i
 		return (
 			<Box flexDirection="column" width={width}>
 				<Text color="yellow" bold>
-					Solutions are locked for this workshop.
+					{words.lockedTitle}
 				</Text>
-				<Text wrap="wrap">Your instructor turned them off (NCL_LOCK_SOLUTIONS=1, or &quot;solutionsLocked&quot;: true in node-cluster-lab.json). Ask them, or press esc and then h for one more hint.</Text>
+				<Text wrap="wrap">{words.lockedText}</Text>
 			</Box>
 		);
 	}
@@ -114,7 +117,7 @@ export function SolutionView({lab, lock, onUnlock, diffs, full, width, height, i
 				))}
 			</Box>
 			<Text dimColor wrap="truncate-end">
-				{`${lab.id} solution · ${full ? 'whole files' : 'changes only'} (f switches) · rows ${Math.min(rows.length, scroll.top + 1)}-${last} of ${rows.length}`}
+				{words.position(lab.id, full, Math.min(rows.length, scroll.top + 1), last, rows.length)}
 			</Text>
 		</Box>
 	);

@@ -3,8 +3,11 @@ import {Box, Text} from 'ink';
 import Spinner from 'ink-spinner';
 import type {StepView} from '../app/run-state.js';
 import {formatDuration} from '../reporters/text.js';
+import {stepTitle, t} from '../i18n/index.js';
 
 type Props = {
+	/** The lab the steps are of: their titles come in the app's language (cli/checks/titles.*.ts). */
+	readonly lab?: string;
 	readonly steps: readonly StepView[];
 	/** Passed steps folded into one line (a failure needs the room). */
 	readonly foldPassed: boolean;
@@ -23,7 +26,8 @@ export function stepRows(steps: readonly StepView[], foldPassed: boolean, foldSk
 	return passedRows + others + (foldSkipped ? Math.min(1, skipped) : skipped);
 }
 
-function StepLine({step}: {readonly step: StepView}) {
+function StepLine({step: raw, lab}: {readonly step: StepView; readonly lab?: string}) {
+	const step = lab === undefined ? raw : {...raw, title: stepTitle(lab, raw.id, raw.title)};
 	const duration = step.durationMs === undefined ? '' : ` (${formatDuration(step.durationMs)})`;
 	switch (step.status) {
 		case 'running':
@@ -56,7 +60,8 @@ function StepLine({step}: {readonly step: StepView}) {
 			return (
 				<Text dimColor wrap="truncate-end">
 					{'  - '}
-					{step.title} (skipped)
+					{step.title}
+					{t().app.check.skipped}
 				</Text>
 			);
 		default:
@@ -70,7 +75,9 @@ function StepLine({step}: {readonly step: StepView}) {
 }
 
 /** Each step of the check: pending, a spinner while it runs, then ✓ or ✗. */
-export function StepList({steps, foldPassed, foldSkipped, notes}: Props) {
+export function StepList({lab, steps, foldPassed, foldSkipped, notes}: Props) {
+	const words = t().app.check;
+	const title = (step: StepView) => (lab === undefined ? step.title : stepTitle(lab, step.id, step.title));
 	const passed = steps.filter(step => step.status === 'passed');
 	const skipped = steps.filter(step => step.status === 'skipped');
 	const rows: React.ReactNode[] = [];
@@ -83,8 +90,8 @@ export function StepList({steps, foldPassed, foldSkipped, notes}: Props) {
 			rows.push(
 				<Text key="passed" wrap="truncate-end">
 					{'  '}
-					<Text color="green">✓</Text> {passed.length} step{passed.length === 1 ? '' : 's'} passed
-					<Text dimColor> ({passed.map(each => each.title).join('; ')})</Text>
+					<Text color="green">✓</Text> {words.stepsPassed(passed.length)}
+					<Text dimColor> ({passed.map(title).join('; ')})</Text>
 				</Text>,
 			);
 		} else if (step.status === 'skipped' && foldSkipped) {
@@ -93,13 +100,13 @@ export function StepList({steps, foldPassed, foldSkipped, notes}: Props) {
 			rows.push(
 				<Text key="skipped" dimColor wrap="truncate-end">
 					{'  - '}
-					{skipped.length} more step{skipped.length === 1 ? '' : 's'} skipped after the failure
+					{words.moreSkipped(skipped.length)}
 				</Text>,
 			);
 		} else {
 			rows.push(
 				<Box key={step.id} flexDirection="column">
-					<StepLine step={step} />
+					<StepLine step={step} lab={lab} />
 					{notes && step.status === 'passed' && step.note ? (
 						<Text dimColor wrap="truncate-end">
 							{'    '}

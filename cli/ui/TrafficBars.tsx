@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
 import type {TrafficTally} from '../checks/events.js';
+import {t} from '../i18n/index.js';
 
 type Props = {
 	readonly tally: TrafficTally;
@@ -18,11 +19,20 @@ export function TrafficBars({tally, width, maxBars}: Props) {
 	const barWidth = Math.max(5, width - pidWidth - countWidth - 18);
 	const shown = pids.length > maxBars ? pids.slice(0, Math.max(0, maxBars - 1)) : pids;
 	const hidden = pids.slice(shown.length);
+	const words = t().app.check;
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate-end">
-				{'  traffic  '}sent <Text bold>{tally.sent}</Text>  ok <Text color="green">{tally.ok}</Text>  failed{' '}
-				<Text color={tally.failed > 0 ? 'red' : undefined}>{tally.failed}</Text>  <Text bold>{tally.rps}</Text> req/s
+				{words.traffic}
+				{words.sent}
+				<Text bold>{tally.sent}</Text>
+				{words.ok}
+				<Text color="green">{tally.ok}</Text>
+				{words.failedCount}
+				<Text color={tally.failed > 0 ? 'red' : undefined}>{tally.failed}</Text>
+				{'  '}
+				<Text bold>{tally.rps}</Text>
+				{words.perSecond}
 			</Text>
 			{shown.map(([pid, count]) => {
 				const cells = Math.round((count / most) * barWidth);
@@ -37,7 +47,8 @@ export function TrafficBars({tally, width, maxBars}: Props) {
 			})}
 			{hidden.length > 0 ? (
 				<Text dimColor>
-					{'  '}+{hidden.length} more pid{hidden.length === 1 ? '' : 's'}: {hidden.reduce((sum, [, count]) => sum + count, 0)} answers
+					{'  '}
+					{words.morePids(hidden.length, hidden.reduce((sum, [, count]) => sum + count, 0))}
 				</Text>
 			) : null}
 		</Box>

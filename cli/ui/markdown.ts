@@ -15,6 +15,8 @@ marker, and the reader scrolls it sideways.
 import type {MarkedExtension, Tokens} from 'marked';
 import {colourOff} from '../app/terminal.js';
 import {stripAnsi} from '../reporters/text.js';
+import {charWidth, isWide, textWidth} from '../i18n/width.js';
+import {CLOSING, OPENING, wrapWords} from './wrap-lines.js';
 
 type Loaded = {
 	Marked: typeof import('marked').Marked;
@@ -59,12 +61,15 @@ export function markdownColour(): boolean {
 	return Boolean(process.stdout.isTTY) && !colourOff(process.env);
 }
 
-/** The characters a terminal shows (code points; the lessons' glyphs are one column each). */
+/** The columns a terminal shows (a CJK character takes two: cli/i18n/width.ts). */
 export function visibleLength(text: string): number {
-	let length = 0;
-	for (const _ of stripAnsi(text)) length++;
-	return length;
+	return textWidth(stripAnsi(text));
 }
+
+const columnsOf = (unit: Unit) => ('char' in unit ? charWidth(unit.char.codePointAt(0)!) : 0);
+const isWideUnit = (unit: Unit | undefined) => unit !== undefined && 'char' in unit && isWide(unit.char);
+const isClosing = (unit: Unit | undefined) => unit !== undefined && 'char' in unit && CLOSING.test(unit.char);
+const isOpening = (unit: Unit | undefined) => unit !== undefined && 'char' in unit && OPENING.test(unit.char);
 
 type Unit = {escape: string} | {char: string};
 
@@ -114,7 +119,7 @@ export function wrapAnsi(line: string, width: number): string[] {
 			active = track(active, unit.escape);
 		} else {
 			row += unit.char;
-			used++;
+			used += columnsOf(unit);
 		}
 	};
 	const newRow = () => {
@@ -131,15 +136,23 @@ export function wrapAnsi(line: string, width: number): string[] {
 	while (index < all.length) {
 		const word: Unit[] = [];
 		const isSpace = (unit: Unit | undefined) => unit !== undefined && 'char' in unit && unit.char === ' ';
-		while (index < all.length && !isSpace(all[index])) word.push(all[index++]!);
-		const wordLength = word.filter(unit => 'char' in unit).length;
+		// A CJK character is a word of its own (Chinese breaks between any two), closing punctuation kept with it.
+		while (index < all.length && !isSpace(all[index])) {
+			const unit = all[index]!;
+			const previous = [...word].reverse().find(each => 'char' in each);
+			if (isWideUnit(unit) && !isClosing(unit) && previous !== undefined && !isOpening(previous)) break;
+			word.push(unit);
+			index++;
+			if (isWideUnit(unit) && !isClosing(all[index]) && !isOpening(unit)) break;
+		}
+		const wordLength = word.reduce((sum, unit) => sum + columnsOf(unit), 0);
 		const gapLength = gap.filter(unit => 'char' in unit).length;
 		if (words > 0 && used + gapLength + wordLength > safeWidth) {
 			for (const unit of gap) if ('escape' in unit) put(unit);
 			newRow();
 		} else for (const unit of gap) put(unit);
 		for (const unit of word) {
-			if ('char' in unit && used >= safeWidth) newRow();
+			if ('char' in unit && used + columnsOf(unit) > safeWidth && used > hang) newRow();
 			put(unit);
 		}
 		words++;
@@ -162,8 +175,10 @@ function sliceAnsi(text: string, from: number, count: number): string {
 			out += unit.escape;
 			styled = true;
 		} else {
-			if (column >= from && column < from + count) out += unit.char;
-			column++;
+			// A wide character is shown whole or not at all.
+			const columns = columnsOf(unit);
+			if (column >= from && column + columns <= from + count) out += unit.char;
+			column += columns;
 		}
 	}
 	return styled ? out + RESET : out;
@@ -189,7 +204,7 @@ function pad(text: string, width: number): string {
 }
 
 function longestWord(text: string): number {
-	return Math.max(0, ...stripAnsi(text).split(/\s+/).map(word => [...word].length));
+	return Math.max(0, ...stripAnsi(text).split(/\s+/).flatMap(word => wrapWords(word).map(each => textWidth(each.word))));
 }
 
 /** A table as rows of text at most `width` wide: boxed, wrapped inside its cells; or a list when its words cannot fit. */

@@ -7,8 +7,10 @@ it started.
 import {appendFileSync, copyFileSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
-import {loadCatalog} from '../../cli/catalog.js';
-import {solutionsDir} from '../../cli/paths.js';
+import {lessonBody, loadCatalog} from '../../cli/catalog.js';
+import {textWidth} from '../../cli/i18n/width.js';
+import {lessonsDir, solutionsDir} from '../../cli/paths.js';
+import {renderLesson} from '../../cli/ui/markdown.js';
 import {buildCli, cliFile, initWorkspace, removeTempDirs} from '../cli/helpers.js';
 import {describeProcs, processesIn, waitFor} from '../hygiene/helpers.js';
 import {shellQuote, TmuxSession} from './helpers/tmux.js';
@@ -32,8 +34,8 @@ afterAll(() => {
 });
 
 /** The app as `npx node-cluster-lab` starts it in a terminal (CI unset: Ink draws nothing live with it). */
-function openApp(workspace: string, width: number, height: number): TmuxSession {
-	session = new TmuxSession(`env -u CI ${shellQuote(process.execPath)} ${shellQuote(cliFile)}`, {width, height, cwd: workspace});
+function openApp(workspace: string, width: number, height: number, args: string[] = []): TmuxSession {
+	session = new TmuxSession(`env -u CI ${[process.execPath, cliFile, ...args].map(shellQuote).join(' ')}`, {width, height, cwd: workspace});
 	return session;
 }
 
@@ -89,7 +91,7 @@ describe('the app in a terminal', () => {
 		expect(footer).toBeGreaterThan(0);
 		expect(footer).toBeLessThan(24);
 		expect(rows[footer - 1]).toMatch(/^─{80}$/);
-		expect(rows[footer]).toMatch(/^↑↓ move\s+enter open\s+l lesson\s+\? keys\s+q quit$/);
+		expect(rows[footer]).toMatch(/^↑↓ move\s+enter open\s+l lesson\s+t 中文\s+\? keys\s+q quit$/);
 
 		await app.waitForRawMode();
 		app.sendKeys('Enter');
@@ -102,6 +104,59 @@ describe('the app in a terminal', () => {
 		app.sendKeys('q');
 		expect(await app.waitForExit(15_000)).toBe(0);
 	}, 180_000);
+
+	// Chinese takes two columns a character: no row may be wider than the terminal, and the lesson's
+	// rows must reach the screen as the reader laid them out (a row Ink or the terminal wrapped again,
+	// or a character cut in half, would not match).
+	it.each([
+		[80, 24],
+		[100, 30],
+	])('in zh-CN at %ix%i the menu, the lesson and the help fit, whole characters only; t switches live', async (width, height) => {
+		const workspace = await initWorkspace('ws');
+		const zh = loadCatalog(lessonsDir, 'zh-CN').find(lab => lab.id === LAB)!;
+		const fits = (screen: string) => {
+			const rows = screen.replace(/\n$/, '').split('\n');
+			expect(rows.length).toBeLessThanOrEqual(height);
+			for (const row of rows) expect(textWidth(row), row).toBeLessThanOrEqual(width);
+			// tmux shows a character it could not place whole as nothing, or as _ in a non-UTF-8 pane.
+			expect(screen).not.toContain('\uFFFD');
+			return rows;
+		};
+		const app = openApp(workspace, width, height, ['--lang', 'zh-CN']);
+		const menu = fits(await app.waitFor('q 退出'));
+		expect(menu[0]).toMatch(/^node-cluster-lab · ws\s+已通过 0\/\d+ 个 lab$/);
+		expect(menu.some(row => row.startsWith(`❯ ${LAB}`) && row.includes(zh.title) && row.trimEnd().endsWith('未开始'))).toBe(true);
+		const footer = menu.findIndex(row => row.includes('q 退出'));
+		expect(menu[footer - 1]).toMatch(new RegExp(`^─{${width}}$`));
+		expect(menu[footer]).toMatch(/^↑↓ 移动\s+enter 打开\s+l 课程\s+t English\s+\? 按键\s+q 退出$/);
+
+		await app.waitForRawMode();
+		app.sendKeys('l');
+		await app.waitFor(/01-ipc 课程 · 第 1-\d+ 行/);
+		// The renderer loads on the first lesson opened: wait for the text.
+		const lesson = fits(await app.waitFor(/主进程（primary）/));
+		const expected = (await renderLesson(lessonBody(zh), width - 2, false)).map(row => row.text.trimEnd());
+		const shown = lesson.slice(1, 8).map(row => row.slice(1).trimEnd());
+		expect(shown).toEqual(expected.slice(0, 7));
+		expect(shown.join('')).toMatch(/主进程（primary）/);
+
+		app.sendKeys('?');
+		const help = fits(await app.waitFor('语言（任何界面）'));
+		// The right column: the key padded to 16 columns, then its use.
+		expect(help.some(row => / {2}t {13}English \/ 中文$/.test(row.trimEnd()))).toBe(true);
+		app.sendKeys('Escape');
+		await app.waitFor(/01-ipc 课程 · 第 1-\d+ 行/);
+
+		// Back to English, live, and remembered for the next start.
+		app.sendKeys('t');
+		fits(await app.waitFor(/01-ipc lesson · rows 1-\d+ of/));
+		app.sendKeys('t');
+		fits(await app.waitFor(/01-ipc 课程 · 第 1-\d+ 行/));
+		app.sendKeys('q');
+		expect(await app.waitForExit(15_000)).toBe(0);
+		expect(app.captureAll()).toMatch(/node-cluster-lab：已通过 0\/\d+ 个 lab。本应用启动的所有进程都已停止。/);
+		expect((JSON.parse(readFileSync(path.join(workspace, 'node-cluster-lab.json'), 'utf8')) as {lang?: string}).lang).toBe('zh-CN');
+	}, 120_000);
 
 	// The bundle replaces some dependencies (scripts/bundle.mjs); Markdown rendering pulls in
 	// the most of them (marked-terminal, its tables, highlighting), so read every lesson in it.
@@ -120,6 +175,27 @@ describe('the app in a terminal', () => {
 			// The renderer loads on the first lesson opened: wait for the text, or the error in its place.
 			const screen = await app.waitFor(new RegExp(`${escapeRegExp(lab.title)}|Could not render`));
 			expect(screen, lab.id).not.toMatch(/Could not render/);
+			app.sendKeys('q');
+			expect(await app.waitForExit(15_000)).toBe(0);
+			app.kill();
+			session = undefined;
+		}
+	}, 180_000);
+
+	it('opens every lab\'s zh-CN lesson in the bundled app at 80x24, no row wider than the terminal', async () => {
+		const workspace = await initWorkspace('ws');
+		const stateFile = path.join(workspace, 'node-cluster-lab.json');
+		for (const lab of loadCatalog(lessonsDir, 'zh-CN')) {
+			expect(lab.missingTwin, `${lab.id} has its zh-CN twin`).toBeUndefined();
+			writeFileSync(stateFile, JSON.stringify({...JSON.parse(readFileSync(stateFile, 'utf8')), current: lab.id}));
+			const app = openApp(workspace, 80, 24, ['--lang', 'zh-CN']);
+			await app.waitFor(new RegExp(`❯ ${lab.id}`));
+			await app.waitForRawMode();
+			app.sendKeys('l');
+			await app.waitFor(new RegExp(`${lab.id} 课程 · 第`));
+			const screen = await app.waitFor(new RegExp(`${escapeRegExp(lab.title)}|无法渲染`));
+			expect(screen, lab.id).not.toMatch(/无法渲染/);
+			for (const row of screen.replace(/\n$/, '').split('\n')) expect(textWidth(row), `${lab.id}: ${row}`).toBeLessThanOrEqual(80);
 			app.sendKeys('q');
 			expect(await app.waitForExit(15_000)).toBe(0);
 			app.kill();

@@ -64,7 +64,7 @@ describe('the app', () => {
 	it('opens on the menu with the keys in the footer', () => {
 		const {lastFrame} = app();
 		expect(lastFrame()).toMatch(/❯ 01-ipc/);
-		expect(lastFrame()).toMatch(/↑↓ move\s+enter open\s+l lesson\s+\? keys\s+q quit/);
+		expect(lastFrame()).toMatch(/↑↓ move\s+enter open\s+l lesson\s+t 中文\s+\? keys\s+q quit/);
 		expect(lastFrame()).toMatch(/node-cluster-lab · ncl-app-\w+\s+0 of \d+ labs? passed/);
 	});
 

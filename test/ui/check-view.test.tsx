@@ -20,6 +20,7 @@ function state(run: Partial<RunView>, extra: Partial<SessionState> = {}): Sessio
 		trigger: 'saved main.ts',
 		watch: {enabled: true, mode: 'fs'},
 		hintsShown: 0,
+		lang: 'en',
 		...extra,
 	};
 }

@@ -5,7 +5,7 @@ long is cut with a marker), tables boxed within the width or turned into a list.
 The lessons are read at test time and are being written as this runs: these
 checks hold for any Markdown, not for today's text.
 */
-import {readdirSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {cleanup, render} from 'ink-testing-library';
 import {Marked, type Token} from 'marked';
@@ -24,8 +24,12 @@ const textWidth = (columns: number) => columns - 2;
 /** Wide enough that nothing wraps: the words of the lesson as written. */
 const NO_WRAP = 10_000;
 
-const lessons = readdirSync(lessonsDir)
-	.filter(file => file.endsWith('.md'))
+// The zh-CN twins too (lessons/zh-CN/<id>.md): a CJK character takes two columns.
+const zhDir = path.join(lessonsDir, 'zh-CN');
+const lessons = [
+	...readdirSync(lessonsDir).filter(file => file.endsWith('.md')),
+	...(existsSync(zhDir) ? readdirSync(zhDir).filter(file => file.endsWith('.md')).map(file => `zh-CN/${file}`) : []),
+]
 	.sort()
 	.map(file => ({file, body: splitFrontMatter(readFileSync(path.join(lessonsDir, file), 'utf8')).body}));
 
@@ -43,7 +47,8 @@ function codeLines(source: string): string[] {
 	return lines;
 }
 
-const words = (text: string) => stripAnsi(text).match(/[\p{L}\p{N}_]+/gu) ?? [];
+/** Words as a reader sees them; a Chinese line may break between any two characters, so each is a word. */
+const words = (text: string) => stripAnsi(text).replace(/(\p{Script=Han})/gu, ' $1 ').match(/[\p{L}\p{N}_]+/gu) ?? [];
 
 afterEach(() => {
 	cleanup();

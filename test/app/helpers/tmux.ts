@@ -117,7 +117,8 @@ export class TmuxSession {
 	private tmux(...args: string[]): string {
 		// Not nested in whatever tmux the tests themselves may run in.
 		const {TMUX: _outer, ...env} = process.env;
-		return runProgramSync('tmux', ['-L', this.socket, ...args], {env, extendEnv: false, stripFinalNewline: false}).stdout;
+		// -u: UTF-8 whatever the locale says (the zh-CN screens are checked column by column).
+		return runProgramSync('tmux', ['-L', this.socket, '-u', ...args], {env, extendEnv: false, stripFinalNewline: false}).stdout;
 	}
 }
 
