@@ -293,7 +293,7 @@ async function doubleSighup(context: StepContext): Promise<void> {
 			expected: `exactly ${workers} children within ${bound / 1000} s, all started after the second SIGHUP (queue it, or restart the pass)`,
 			actual: `children before: ${list(before)}; seen before the second SIGHUP: ${list(early)}; now: ${list(now)}`,
 			hint: 'Never run two passes at once. Remember a SIGHUP that arrives during a reload and run one more full pass when the current one ends.',
-			repro: `kill -HUP <primary pid>; sleep 0.1; kill -HUP <primary pid>; sleep 8; ps -o pid,ppid,args --ppid <primary pid>`,
+			repro: `kill -HUP <primary pid>; sleep 0.3; kill -HUP <primary pid>; sleep 8; ps -o pid,ppid,args --ppid <primary pid>`,
 		});
 	}
 	await requireWhole(context, done!, 'two SIGHUPs');
@@ -821,7 +821,7 @@ export const rollingReloadCheck: LabCheck = {
 		},
 		{
 			id: 'double-sighup',
-			title: 'Two SIGHUPs 100 ms apart end with WORKERS healthy children, all started after the second',
+			title: 'A second SIGHUP during a reload: WORKERS healthy children at the end, all started after the second',
 			timeoutMs: 35_000,
 			async run(context) {
 				// Step port-taken's second copy of the program runs meanwhile, to save its start-up

@@ -93,7 +93,7 @@ export const stepTitlesZhCN: Readonly<Record<string, Readonly<Record<string, str
 		'reload-no-errors': 'SIGHUP 重载期间没有请求失败，无论 keep-alive 连接还是新连接',
 		'old-gone': '每个旧子进程在最后一个请求得到应答后退出（持有请求超过 DRAIN_MS 的在 DRAIN_MS，即 4000 ms 时被杀）；新子进程全部存活并都在服务',
 		'sighup-at-start-up': '以 WORKERS=1, DRAIN_MS=500 重启：启动期间的 SIGHUP 替换子进程；持有请求的旧子进程在 DRAIN_MS 时被杀',
-		'double-sighup': '相隔 100 ms 的两次 SIGHUP 之后，有 WORKERS 个健康的子进程，全部在第二次之后启动',
+		'double-sighup': '重载进行中又来一次 SIGHUP：最后有 WORKERS 个健康的子进程，全部在第二次之后启动',
 		'broken-new-child': '永远无法就绪的新子进程会中止重载；旧子进程继续服务',
 		'port-taken': 'PORT 被其他程序占用时，主进程报错退出，任何地方都没有监听',
 		sigterm: 'SIGTERM 在 3 s 内停掉整棵进程树，即使有请求在途',
