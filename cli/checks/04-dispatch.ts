@@ -356,6 +356,7 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 	let coHeld = 0;
 	let sampled = 0;
 	let unjudged = 0;
+	let lost = 0;
 	// A request is written once a child holds its connection, or after handoverMs anyway. On a busy
 	// machine a hand-over can take longer than that: a request written before it and never answered
 	// may have been read by a primary without pauseOnConnect, which is write-at-once's verdict, not
@@ -375,6 +376,13 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 			handoverMs = Math.min(8000, handoverMs * 2);
 			sampled--;
 			index--;
+			continue;
+		}
+		// Never answered even once a child held it: the primary may still have been reading its copy
+		// (no pauseOnConnect), which is write-at-once's verdict too. Not judged here; reset, refused
+		// and error statuses are.
+		if (answer.status === 0 && answer.error?.startsWith('no answer')) {
+			lost++;
 			continue;
 		}
 		if (answer.status !== 200) {
@@ -410,12 +418,22 @@ async function requireHonestPids(context: StepContext, crowd: Crowd, samples: nu
 			repro: `exec 3<>/dev/tcp/${context.host}/${context.port}; printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3; sleep 0.5; ss -tnp 'sport = :${context.port}'; timeout 1 cat <&3 | grep -i x-worker-pid; exec 3<&-`,
 		});
 	}
-	if (coHeld > 0 || unjudged > 0 || retaken > 0) {
+	if (sampled - lost < 3) {
+		context.fail({
+			message: `Only ${sampled - lost} of ${sampled} requests to GET /${crowd.under} were answered: too few to tell who serves`,
+			expected: 'answers to GET /, each on a new connection',
+			actual: `${lost} requests got no answer within 10 s`,
+			hint: 'Create the server with pauseOnConnect: true, hand each connection to a child, and answer from the child.',
+			repro: context.curl('/'),
+		});
+	}
+	if (coHeld > 0 || unjudged > 0 || retaken > 0 || lost > 0) {
 		context.note(
 			[
 				coHeld > 0 ? `your primary also still held ${coHeld} of ${sampled} connections after handing them over (see fd-flat)` : '',
 				unjudged > 0 ? `${unjudged} of ${sampled} connections had closed before their holder could be read: not judged` : '',
 				retaken > 0 ? `${retaken} samples written before a slow hand-over got no answer and were taken again (write-at-once judges lost requests)` : '',
+				lost > 0 ? `${lost} requests written after the hand-over got no answer: not judged here (write-at-once judges lost requests)` : '',
 			]
 				.filter(Boolean)
 				.join('; '),
