@@ -100,7 +100,13 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 		};
 		let {started: current, pid: primaryPid} = await start(env);
 		let runEnv = env;
-		const runLine = (lineEnv: Record<string, string>) => `cd ${relative(cwd, dir)} && ${Object.entries(lineEnv).map(([key, value]) => `${key}=${value}`).join(' ')} npx tsx ${lab.entry}`;
+		// The learner's variables only: the kit's own (a preload in NODE_OPTIONS, its files) are the checker's business.
+		const shellWord = (value: string) => (/^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
+		const runLine = (lineEnv: Record<string, string>) =>
+			`cd ${relative(cwd, dir)} && ${Object.entries(lineEnv)
+				.filter(([key]) => !check.kitVariables?.includes(key))
+				.map(([key, value]) => `${key}=${shellWord(value)}`)
+				.join(' ')} npx tsx ${lab.entry}`;
 		const memo = new Map<string, unknown>();
 		for (const [index, step] of check.steps.entries()) {
 			if (signal.aborted) throw new Cancelled();
