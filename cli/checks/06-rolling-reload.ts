@@ -56,10 +56,12 @@ const WORKERS_2 = 1;
 const DRAIN_MS_2 = 500;
 /**
 How much later than DRAIN_MS_2 after it stopped accepting a retired child of the
-restart may still be seen: the reference was 60 ms over on a quiet machine and
-528 ms over with CPU hogs at a load average of 25 (its primary's timer ran late).
+restart may still be seen: the reference was 60 ms over on a quiet machine, 528
+ms over with CPU hogs at a load average of 25 and once 941 ms over in a CI run
+beside other work (its primary's timer ran late). A timer hard-coded at 2000 ms
+is at least 1500 ms over, and lateness only adds to that.
 */
-const DRAIN_SLACK_2_MS = 900;
+const DRAIN_SLACK_2_MS = 1100;
 
 /**
 How long a request of the loads may take before it counts as failed. Not a
@@ -625,8 +627,10 @@ export const rollingReloadCheck: LabCheck = {
 				// A fast keep-alive request that failed while the checker itself was stalled for longer
 				// than most of the drain window: its connection sat idle because the checker was silent,
 				// the one race the window cannot help (see the lesson). Not counted; anything else is.
-				const excused = failures(reload.keepAlive).filter(answer => reload.stalls.longestWithin(answer.startedAt - 700, answer.finishedAt) >= STALL_EXCUSE_MS);
-				const keepAliveFailed = [...failures(reload.keepAlive).filter(answer => !excused.includes(answer)), ...failures(reload.straddle)];
+				// The straddle lanes' next request goes out the moment an answer without Connection: close
+				// arrives: it meets the same race when the checker was stalled, and gets the same excuse.
+				const excused = [...failures(reload.keepAlive), ...failures(reload.straddle)].filter(answer => reload.stalls.longestWithin(answer.startedAt - 700, answer.finishedAt) >= STALL_EXCUSE_MS);
+				const keepAliveFailed = [...failures(reload.keepAlive), ...failures(reload.straddle)].filter(answer => !excused.includes(answer));
 				const freshFailed = failures(reload.fresh);
 				const timeline = (failed: TimedAnswer[]) =>
 					failed
