@@ -8,41 +8,19 @@ included (as root they run as nobody), nor any backend.
 The bench runs with --labs on a copy of the reference in a folder of this test,
 so that nginx and the backends run there (their cwd) and processesIn() sees them.
 */
-import {cpSync, existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {findNginx} from '../../cli/harness/nginx.js';
-import {solutionsDir} from '../../cli/paths.js';
-import {cliFile, describeProcs, killGroup, killLeftovers, leftoversAfter, processesIn, startKit, waitFor} from './helpers.js';
+import {describeProcs, killGroup, leftoversAfter, nginxIn, solutionCopy, startKit, waitFor} from './helpers.js';
 
 const GONE_WITHIN_MS = 5000;
 /** nginx starts once the backends listen (tsx compiles them): seconds on a busy machine. */
 const NGINX_WITHIN_MS = 40_000;
 
-let tmp: string;
-let labDir: string;
-
-beforeAll(() => {
-	if (!existsSync(cliFile)) throw new Error(`${cliFile} is missing: build it with node scripts/bundle.mjs`);
-	tmp = mkdtempSync(path.join(os.tmpdir(), 'ncl-bench-nginx-'));
-	writeFileSync(path.join(tmp, 'package.json'), '{"type": "module"}\n');
-	labDir = path.join(tmp, '10-nginx');
-	cpSync(path.join(solutionsDir, '10-nginx'), labDir, {recursive: true});
-});
-
-afterAll(() => {
-	if (tmp) rmSync(tmp, {recursive: true, force: true});
-});
-
-afterEach(() => {
-	if (labDir) killLeftovers(labDir);
-});
-
-const nginxIn = (dir: string) => processesIn(dir).filter(proc => proc.comm === 'nginx');
+const folder = solutionCopy('10-nginx', 'ncl-bench-nginx-');
 
 /** The bench on the nginx row only (and, to make it fail, a row whose lab folder is missing). */
-const benchArgs = (...rows: string[]) => ['bench', '--labs', '--dir', tmp, '--quick', '--workers', '2', ...rows];
+const benchArgs = (...rows: string[]) => ['bench', '--labs', '--dir', folder.tmp, '--quick', '--workers', '2', ...rows];
 
 /** Runs the bench to its end, sampling nginx's processes meanwhile: the pids seen. */
 async function runSampling(args: string[]): Promise<{code: number | null; seen: Set<number>; output: string}> {
@@ -52,7 +30,7 @@ async function runSampling(args: string[]): Promise<{code: number | null; seen: 
 		let finished = false;
 		void kit.done.then(() => (finished = true));
 		await waitFor(() => {
-			for (const proc of nginxIn(labDir)) seen.add(proc.pid);
+			for (const proc of nginxIn(folder.labDir)) seen.add(proc.pid);
 			return finished ? true : undefined;
 		}, 90_000, 50);
 		const {code} = await kit.done;
@@ -68,7 +46,7 @@ describe.runIf(findNginx() !== undefined)('bench leaves no nginx behind', () => 
 		expect(code, output).toBe(0);
 		expect(output).toMatch(/^nginx +\d/m);
 		expect(seen.size, 'nginx processes seen during the bench (a master and a worker at least)').toBeGreaterThanOrEqual(2);
-		const left = await leftoversAfter(labDir, GONE_WITHIN_MS);
+		const left = await leftoversAfter(folder.labDir, GONE_WITHIN_MS);
 		expect(left, describeProcs(left)).toEqual([]);
 	}, 120_000);
 
@@ -76,19 +54,19 @@ describe.runIf(findNginx() !== undefined)('bench leaves no nginx behind', () => 
 		// No 02-proxy in the folder: that row fails and the bench exits 1, after measuring nginx.
 		const {code, seen, output} = await runSampling(benchArgs('proxy', 'nginx'));
 		expect(code, output).toBe(1);
-		expect(output).toContain(`proxy          not measured: no such folder: ${path.join(tmp, '02-proxy')}`);
+		expect(output).toContain(`proxy          not measured: no such folder: ${path.join(folder.tmp, '02-proxy')}`);
 		expect(seen.size, 'nginx processes seen during the bench').toBeGreaterThanOrEqual(2);
-		const left = await leftoversAfter(labDir, GONE_WITHIN_MS);
+		const left = await leftoversAfter(folder.labDir, GONE_WITHIN_MS);
 		expect(left, describeProcs(left)).toEqual([]);
 	}, 120_000);
 
 	for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
 		it(`when the bench gets ${signal} while nginx runs`, async () => {
 			// Default length (not --quick): nginx is up for a good while.
-			const kit = startKit(['bench', '--labs', '--dir', tmp, '--workers', '2', 'nginx']);
+			const kit = startKit(['bench', '--labs', '--dir', folder.tmp, '--workers', '2', 'nginx']);
 			try {
 				const running = await waitFor(() => {
-					const found = nginxIn(labDir);
+					const found = nginxIn(folder.labDir);
 					return found.length >= 2 ? found : undefined;
 				}, NGINX_WITHIN_MS, 50);
 				expect(running, `nginx never started: ${kit.stdout()}${kit.stderr()}`).toBeDefined();
@@ -97,7 +75,7 @@ describe.runIf(findNginx() !== undefined)('bench leaves no nginx behind', () => 
 				const {code} = await kit.done;
 				if (signal === 'SIGINT') expect(code).toBe(130);
 				if (signal !== 'SIGKILL') expect(kit.stderr()).toContain('every process it started has been ended');
-				const left = await leftoversAfter(labDir, GONE_WITHIN_MS);
+				const left = await leftoversAfter(folder.labDir, GONE_WITHIN_MS);
 				expect(left, `left after ${signal} of the bench (nginx was ${describeProcs(running!)})\n${describeProcs(left)}`).toEqual([]);
 			} finally {
 				killGroup(kit.pid);

@@ -4,11 +4,14 @@ find every process a run against one lab folder left behind, by looking at
 /proc rather than trusting anything the kit says about itself.
 */
 import {spawn, type ChildProcess} from 'node:child_process';
-import {readFileSync, readlinkSync} from 'node:fs';
+import {cpSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
+import {afterAll, afterEach, beforeAll} from 'vitest';
 import {listProcs, type ProcInfo} from '../../cli/harness/procfs.js';
+import {solutionsDir} from '../../cli/paths.js';
 
 export const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** The bundled CLI (`node scripts/bundle.mjs` builds it). */
@@ -170,3 +173,30 @@ export function killGroup(pgid: number): void {
 		// ESRCH: already gone.
 	}
 }
+
+/**
+A scratch folder holding a copy of one lab's reference solution (with a
+package.json of type module), made before the file's tests and removed after
+them; whatever runs in it is killed after each test. `folder.tmp` is the
+folder to pass as --dir, `folder.labDir` the lab's copy.
+*/
+export function solutionCopy(lab: string, prefix: string): {tmp: string; labDir: string} {
+	const folder = {tmp: '', labDir: ''};
+	beforeAll(() => {
+		if (!existsSync(cliFile)) throw new Error(`${cliFile} is missing: build it with node scripts/bundle.mjs`);
+		folder.tmp = mkdtempSync(path.join(os.tmpdir(), prefix));
+		writeFileSync(path.join(folder.tmp, 'package.json'), '{"type": "module"}\n');
+		folder.labDir = path.join(folder.tmp, lab);
+		cpSync(path.join(solutionsDir, lab), folder.labDir, {recursive: true});
+	});
+	afterAll(() => {
+		if (folder.tmp) rmSync(folder.tmp, {recursive: true, force: true});
+	});
+	afterEach(() => {
+		if (folder.labDir) killLeftovers(folder.labDir);
+	});
+	return folder;
+}
+
+/** The nginx processes running in a lab's folder. */
+export const nginxIn = (dir: string): LabProc[] => processesIn(dir).filter(proc => proc.comm === 'nginx');

@@ -8,70 +8,48 @@ nginx runs with the lab folder as its cwd, so processesIn() sees it.
 And on a machine without nginx, the first step says how to install it and the
 run ends at once.
 */
-import {cpSync, existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {findNginx} from '../../cli/harness/nginx.js';
-import {solutionsDir} from '../../cli/paths.js';
-import {cliFile, describeProcs, killGroup, killLeftovers, leftoversAfter, processesIn, startKit, waitFor} from './helpers.js';
+import {describeProcs, killGroup, leftoversAfter, nginxIn, solutionCopy, startKit, waitFor} from './helpers.js';
 
 const GONE_WITHIN_MS = 5000;
 /** nginx starts after the backends listen (tsx compiles four files): seconds on a busy machine. */
 const NGINX_WITHIN_MS = 40_000;
 
-let tmp: string;
-let labDir: string;
-
-beforeAll(() => {
-	if (!existsSync(cliFile)) throw new Error(`${cliFile} is missing: build it with node scripts/bundle.mjs`);
-	tmp = mkdtempSync(path.join(os.tmpdir(), 'ncl-nginx-hygiene-'));
-	writeFileSync(path.join(tmp, 'package.json'), '{"type": "module"}\n');
-	labDir = path.join(tmp, '10-nginx');
-	cpSync(path.join(solutionsDir, '10-nginx'), labDir, {recursive: true});
-});
-
-afterAll(() => {
-	if (tmp) rmSync(tmp, {recursive: true, force: true});
-});
-
-afterEach(() => {
-	if (labDir) killLeftovers(labDir);
-});
-
-const nginxIn = (dir: string) => processesIn(dir).filter(proc => proc.comm === 'nginx');
+const folder = solutionCopy('10-nginx', 'ncl-nginx-hygiene-');
 
 describe.runIf(findNginx() !== undefined)('lab 10-nginx leaves no nginx behind', () => {
 	it('after a run that passes', async () => {
-		const kit = startKit(['verify', '10-nginx', '--dir', tmp]);
+		const kit = startKit(['verify', '10-nginx', '--dir', folder.tmp]);
 		const seen = new Set<number>();
 		let finished = false;
 		void kit.done.then(() => (finished = true));
 		// Sample nginx's processes while the run goes, to prove there was something to end.
 		await waitFor(() => {
-			for (const proc of nginxIn(labDir)) seen.add(proc.pid);
+			for (const proc of nginxIn(folder.labDir)) seen.add(proc.pid);
 			return finished ? true : undefined;
 		}, 120_000, 50);
 		const {code} = await kit.done;
 		expect(code, kit.stdout()).toBe(0);
 		expect(seen.size, 'nginx processes seen during the run (a master and a worker at least)').toBeGreaterThanOrEqual(2);
-		const left = await leftoversAfter(labDir, GONE_WITHIN_MS);
+		const left = await leftoversAfter(folder.labDir, GONE_WITHIN_MS);
 		expect(left, describeProcs(left)).toEqual([]);
 	}, 150_000);
 
 	for (const signal of ['SIGKILL', 'SIGTERM', 'SIGINT'] as const) {
 		it(`when the kit gets ${signal} while nginx runs`, async () => {
-			const kit = startKit(['verify', '10-nginx', '--dir', tmp]);
+			const kit = startKit(['verify', '10-nginx', '--dir', folder.tmp]);
 			try {
 				const running = await waitFor(() => {
-					const found = nginxIn(labDir);
+					const found = nginxIn(folder.labDir);
 					return found.length >= 2 ? found : undefined;
 				}, NGINX_WITHIN_MS, 50);
 				expect(running, `nginx never started: ${kit.stdout()}${kit.stderr()}`).toBeDefined();
 				// The kit's own process only: its children and nginx must be ended by the kit's handlers or the keepers.
 				process.kill(kit.pid, signal);
 				await kit.done;
-				const left = await leftoversAfter(labDir, GONE_WITHIN_MS);
+				const left = await leftoversAfter(folder.labDir, GONE_WITHIN_MS);
 				expect(left, `left after ${signal} of the kit (nginx was ${describeProcs(running!)})\n${describeProcs(left)}`).toEqual([]);
 			} finally {
 				killGroup(kit.pid);
@@ -83,7 +61,7 @@ describe.runIf(findNginx() !== undefined)('lab 10-nginx leaves no nginx behind',
 describe('lab 10-nginx without nginx', () => {
 	it('fails its first step with the install commands, at once', async () => {
 		const started = Date.now();
-		const kit = startKit(['verify', '10-nginx', '--dir', tmp], {...process.env, NCL_NGINX: path.join(tmp, 'no-nginx-here')});
+		const kit = startKit(['verify', '10-nginx', '--dir', folder.tmp], {...process.env, NCL_NGINX: path.join(folder.tmp, 'no-nginx-here')});
 		const timer = setTimeout(() => killGroup(kit.pid), 30_000);
 		try {
 			const {code} = await kit.done;
@@ -97,7 +75,7 @@ describe('lab 10-nginx without nginx', () => {
 		} finally {
 			clearTimeout(timer);
 		}
-		const left = await leftoversAfter(labDir, GONE_WITHIN_MS);
+		const left = await leftoversAfter(folder.labDir, GONE_WITHIN_MS);
 		expect(left, describeProcs(left)).toEqual([]);
 	}, 40_000);
 });
