@@ -305,7 +305,9 @@ async function doubleSighup(context: StepContext): Promise<void> {
 
 /** Step port-taken's run: a second copy of the program, with PORT taken by the checker. */
 function startPortTaken(context: StepContext): Promise<TakenPortRun> {
-	return runWithPortTaken({cwd: context.dir, entry: 'main.ts', env: context.env, host: context.host, withinMs: PORT_TAKEN_MS, signal: context.signal});
+	// Without the hold's preload: this copy starts while double-sighup holds new processes at their start.
+	const env = Object.fromEntries(Object.entries(context.env).filter(([name]) => !HOLD_VARIABLES.includes(name)));
+	return runWithPortTaken({cwd: context.dir, entry: 'main.ts', env, host: context.host, withinMs: PORT_TAKEN_MS, signal: context.signal});
 }
 
 export const rollingReloadCheck: LabCheck = {
