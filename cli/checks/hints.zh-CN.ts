@@ -5,7 +5,10 @@ shown in English, as are failure messages, expected/actual values and notes
 (the checkers build those from what they saw). test/i18n/hints.test.ts fails
 when a key no longer appears in the checkers' code, so an edited English hint
 drops its stale translation instead of showing it.
-So far: labs 01-ipc and 03-shared-handle, common.ts and the runner.
+So far: labs 01-ipc, 02-proxy, 03-shared-handle, 04-dispatch and 05-auto-restart,
+common.ts and the runner. Hints built at run time (template literals with
+placeholders, a choice between two texts, text on the line after `hint:`)
+stay English: test/i18n/hints.test.ts only sees `hint: '…'` on one line.
 */
 export const hintsZhCN: Readonly<Record<string, string>> = {
 	// 01-ipc
@@ -60,4 +63,139 @@ export const hintsZhCN: Readonly<Record<string, string>> = {
 		'地址没有问题：只是启动慢。在繁忙的机器上，每个加载 TypeScript 的进程（主进程和每个子进程）都要花几秒；等机器空闲一些再运行检查，或者更早开始 listen。',
 	// runner.ts
 	'Something in your program is not answering. Its last printed lines are below.': '你的程序里有东西没有响应。下面是它最后输出的几行。',
+	// 02-proxy
+	'The checker counts connections with the GET /stats route of backend.ts: start the backends from that file, as it is.': '检查器用 backend.ts 的 GET /stats 路由统计连接数：请直接用这个文件启动后端，不要改动它。',
+	"Fork one backend.ts per backend, with its port as argument: fork(BACKEND_FILE, [String(PORT + 1 + i)]). Read WORKERS from process.env (a string: Number() it); don't start the backends' servers in main.ts.":
+		'每个后端 fork 一个 backend.ts，把它的端口作为参数：fork(BACKEND_FILE, [String(PORT + 1 + i)])。从 process.env 读取 WORKERS（是字符串：用 Number() 转换）；不要在 main.ts 里启动后端的 server。',
+	'Fork one child per backend; one child must not open several ports.': '每个后端 fork 一个子进程；一个子进程不能打开多个端口。',
+	"The proxy (main.ts) listens on PORT; the backends listen on their own ports only. Do not share the proxy's server with them (no cluster, no send(server)).":
+		'代理（main.ts）在 PORT 上 listen；后端只在各自的端口上 listen。不要把代理的 server 共享给它们（不用 cluster，也不用 send(server)）。',
+	"In main.ts, on the child's 'exit' event (unless you are shutting down), fork backend.ts again with the same port.": "在 main.ts 里，在子进程的 'exit' 事件中（除非正在关闭），用同一个端口再 fork 一次 backend.ts。",
+	"Copy the end-to-end headers (Host included), then set x-forwarded-for to the client's list plus req.socket.remoteAddress (', ' between), x-forwarded-proto to 'http', x-forwarded-host to req.headers.host. Pass req.url on as the path.":
+		"复制端到端的请求头（包括 Host），然后把 x-forwarded-for 设为客户端带来的列表加上 req.socket.remoteAddress（以 ', ' 分隔），x-forwarded-proto 设为 'http'，x-forwarded-host 设为 req.headers.host。路径沿用 req.url。",
+	"Before forwarding, drop Connection, Keep-Alive, Transfer-Encoding, TE, Trailer, Upgrade, every Proxy-* header, and every header that the Connection header names (split its value at commas). Node's http.request then writes its own Connection header for its own connection.":
+		'转发之前，去掉 Connection、Keep-Alive、Transfer-Encoding、TE、Trailer、Upgrade、所有 Proxy-* 请求头，以及 Connection 头里点名的每个头（按逗号拆分它的值）。之后 Node 的 http.request 会为它自己的连接写上自己的 Connection 头。',
+	"The answer's headers need the same filter as the request's before res.writeHead(status, headers): GET /headers of backend.ts answers with Connection: keep-alive, x-backend-hop.":
+		'响应头在 res.writeHead(status, headers) 之前也要做和请求头一样的过滤：backend.ts 的 GET /headers 应答时带有 Connection: keep-alive 和 x-backend-hop。',
+	'Hash req.socket.remoteAddress only (not the port, not a counter), modulo the number of backends. While that backend is down, take the next one after it, and go back once it is up again.':
+		'只对 req.socket.remoteAddress 做哈希（不含端口，也不用计数器），再对后端数量取模。那个后端挂掉期间，改用它后面的下一个；它恢复后再切回去。',
+	'Forward each request as soon as its headers are in, and pipe its body on as it comes.': '每个请求的头一到就立即转发，请求体来多少就 pipe 多少。',
+	"res.on('close', () => { if (!res.writableFinished) upstream.destroy(); }): 'close' without a finished answer means the client left.":
+		"res.on('close', () => { if (!res.writableFinished) upstream.destroy(); })：响应还没写完就触发 'close'，说明客户端已经走了。",
+	'Is every backend reachable on its port? Is the request passed on and the answer piped back?': '每个后端在自己的端口上都能连通吗？请求有没有转发过去，响应有没有 pipe 回来？',
+	"Pass the backend's answer on with its headers (x-worker-pid among them); the proxy itself writes no answer of its own to a request a backend could serve.":
+		'把后端的响应连同响应头（包括 x-worker-pid）原样传回；对于后端能处理的请求，代理自己不写任何响应。',
+	'Keep one counter in the proxy and take backends[counter++ % backends.length]. (Beware `turn = turn++ % n`: it assigns the old value back.)':
+		'在代理里维护一个计数器，取 backends[counter++ % backends.length]。（小心 `turn = turn++ % n`：它会把旧值赋回去。）',
+	'When your timer fires, upstream.destroy(): answering the client is not enough.': '你的定时器触发时，要 upstream.destroy()：光应答客户端是不够的。',
+	"Listen for 'error' on the upstream request (without a listener, an error kills the process), and answer 502 there.": "在上游请求上监听 'error'（没有监听器时，一个错误就会让进程崩溃），并在那里回 502。",
+	'One reset connection says nothing about the backend: keep sending it requests.': '一次连接被重置说明不了后端有问题：继续给它发请求。',
+	'req.pipe(upstream): the request body is bytes; never setEncoding() or turn chunks into strings.': 'req.pipe(upstream)：请求体是字节；永远不要 setEncoding()，也不要把 chunk 转成字符串。',
+	'answer.pipe(res): the body is bytes; never setEncoding() or string concatenation.': 'answer.pipe(res)：响应体是字节；永远不要 setEncoding()，也不要拼接字符串。',
+	"req.pipe(upstream) right away: each chunk goes on as it comes. Collecting chunks until 'end' makes every upload wait for its last byte and holds it all in memory.":
+		"立即 req.pipe(upstream)：每个 chunk 一到就转出去。攒到 'end' 再发，会让每次上传都等到最后一个字节，并把全部内容留在内存里。",
+	"answer.pipe(res) as soon as the answer's headers are in. Collecting chunks until 'end' delays every answer to its last byte and holds it all in memory.":
+		"响应头一到就 answer.pipe(res)。攒到 'end' 再发，会让每个响应都拖到最后一个字节，并把全部内容留在内存里。",
+	'Every backend, the new one included, must get its turn again.': '每个后端（包括新加入的）都必须重新轮到。',
+	'Hash every character of the address (FNV-1a, say), then take it modulo the number of backends.': '对地址的每个字符做哈希（比如 FNV-1a），再对后端数量取模。',
+	// 04-dispatch
+	'Read the count from process.env.WORKERS (a string: convert it with Number()) instead of hard-coding it.': '从 process.env.WORKERS 读取数量（是字符串：用 Number() 转换），不要写死。',
+	'Every connection goes to a child, whatever the STRATEGY; the primary never answers one itself, and the child writes its own process.pid.':
+		'无论 STRATEGY 是什么，每个连接都交给子进程；主进程自己从不应答，由子进程写上它自己的 process.pid。',
+	'Create the server with pauseOnConnect: true, hand each connection to a child, and answer from the child.': '创建 server 时设置 pauseOnConnect: true，把每个连接交给一个子进程，由子进程应答。',
+	'Create the server with net.createServer({pauseOnConnect: true}), one server for every STRATEGY. Without it, the primary starts reading as soon as it accepts; whatever it reads before send() finishes is dropped, and the child waits for a request that never comes.':
+		'用 net.createServer({pauseOnConnect: true}) 创建 server，所有 STRATEGY 共用这一个 server。没有这个选项，主进程一 accept 就开始读取；在 send() 完成之前读到的数据都会丢掉，子进程就会一直等一个永远不会来的请求。',
+	"With child.send('socket', socket, {keepOpen: true}) both processes hold the socket, and the primary's copy stays open until it closes it itself. Leave keepOpen out on every path of your pick (Node then closes the primary's copy once the child has it), or call socket.destroy() in the send() callback.":
+		"用 child.send('socket', socket, {keepOpen: true}) 时，两个进程都持有这个 socket，主进程的副本会一直开着，直到它自己关闭。在你挑选子进程的每条路径上都不要带 keepOpen（这样子进程拿到 socket 后 Node 会关闭主进程的副本），或者在 send() 的回调里调用 socket.destroy()。",
+	"A connection the client reset before your primary accepted it has no address any more: socket.remoteAddress is undefined. Check it before you use it, on every STRATEGY's path, and drop such a socket with socket.destroy(). The error your program printed is below.":
+		'客户端在主进程 accept 之前就重置了的连接不再有地址：socket.remoteAddress 是 undefined。在每个 STRATEGY 的路径上使用它之前先检查，并用 socket.destroy() 丢弃这样的 socket。你的程序输出的错误在下面。',
+	"In the child, check the socket before using it (process.on('message', (msg, socket) => { if (!socket) return; ... })): it may arrive undefined, and a reset one has no remoteAddress. Never let an error on one socket throw.":
+		"在子进程里，使用 socket 之前先检查它（process.on('message', (msg, socket) => { if (!socket) return; ... })）：它可能以 undefined 到达，被重置的 socket 也没有 remoteAddress。绝不能让一个 socket 上的错误抛出来。",
+	'A reset connection is one socket to drop (socket.destroy()), not a child to give up on: keep every child in its place.': '被重置的连接只是要丢弃的一个 socket（socket.destroy()），不是要放弃的子进程：让每个子进程都留在原位。',
+	"A socket sent to a child that is still loading waits in the IPC channel until the child reads it: send it anyway. If you wait for a 'ready' message, queue the sockets that come meanwhile and send them once a child is ready, instead of destroying them; or listen only once the children are ready.":
+		"发给仍在加载的子进程的 socket 会在 IPC 通道里等到子进程读取它：照发不误。如果你要等 'ready' 消息，就把这期间到来的 socket 排进队列，等有子进程就绪再发出去，而不是销毁它们；或者等子进程都就绪后再 listen。",
+	"In the child, give the socket to an http.Server that never listens: server.emit('connection', socket). It parses the request and writes a proper response; socket.end('text') does neither.":
+		"在子进程里，把 socket 交给一个从不 listen 的 http.Server：server.emit('connection', socket)。它会解析请求并写出规范的响应；socket.end('text') 两样都做不到。",
+	'fork() worker.ts WORKERS times. Sockets can only be handed to a process at the other end of an IPC channel.': 'fork() worker.ts，共 WORKERS 次。socket 只能交给位于 IPC 通道另一端的进程。',
+	"Don't send the server (or its handle) to the children, and don't let them listen: the primary accepts every connection and sends each socket with child.send('socket', socket).":
+		"不要把 server（或它的 handle）发给子进程，也不要让它们 listen：由主进程 accept 每个连接，并用 child.send('socket', socket) 发送每个 socket。",
+	'Listen once, in the primary: net.createServer({pauseOnConnect: true}, ...).listen(PORT, HOST).': '只在主进程里 listen 一次：net.createServer({pauseOnConnect: true}, ...).listen(PORT, HOST)。',
+	'Keep one counter in the primary and take children[counter++ % children.length]. (Beware `turn = turn++ % n`: it assigns the old value back, so turn never moves.)':
+		'在主进程里维护一个计数器，取 children[counter++ % children.length]。（小心 `turn = turn++ % n`：它会把旧值赋回去，turn 永远不动。）',
+	"Collect every 'data' chunk of the request and answer on 'end'.": "收集请求的每个 'data' chunk，在 'end' 时应答。",
+	'A reset connection is one socket to drop (socket.destroy()), not a child to give up on: keep every child in the rotation.': '被重置的连接只是要丢弃的一个 socket（socket.destroy()），不是要放弃的子进程：让每个子进程都留在轮转里。',
+	'Hash socket.remoteAddress only. The remote port changes with every connection, so anything that includes it (or a counter, or Math.random) moves the client around. And a reset connection is one socket to drop, not a reason to change the table.':
+		'只对 socket.remoteAddress 做哈希。远端端口每个连接都会变，所以任何包含它的东西（或者计数器、Math.random）都会让客户端换来换去。被重置的连接也只是要丢弃的一个 socket，不是修改分配表的理由。',
+	'Use every part of the address in the hash (e.g. FNV-1a over the string, or the sum of all four numbers), then take it modulo the number of children.':
+		'哈希要用到地址的每一部分（例如对整个字符串做 FNV-1a，或者把四个数字全部相加），再对子进程数量取模。',
+	"First thing in worker.ts, when process.getuid() === 0: process.setgroups([]), process.setgid('nogroup') (or 'nobody'), then process.setuid('nobody'). In that order: once the uid is no longer 0, setgid() is refused.":
+		"在 worker.ts 的最开头，当 process.getuid() === 0 时：process.setgroups([])、process.setgid('nogroup')（或 'nobody'），然后 process.setuid('nobody')。顺序不能变：uid 一旦不再是 0，setgid() 就会被拒绝。",
+	"setuid() changes only the user, setgid() only the primary group. Call process.setgroups([]) first, then process.setgid('nogroup'), then process.setuid('nobody').":
+		"setuid() 只改变用户，setgid() 只改变主组。先调用 process.setgroups([])，再 process.setgid('nogroup')，然后 process.setuid('nobody')。",
+	// 05-auto-restart
+	'Read the count from process.env.WORKERS. After each crash or kill the primary should be back to WORKERS children once the old one has exited.':
+		'从 process.env.WORKERS 读取数量。每次崩溃或被杀之后，旧的子进程一退出，主进程就应该回到 WORKERS 个子进程。',
+	"Every child serves GET / on the socket the primary sent it, and keeps connections alive between requests (Node's default).": '每个子进程都在主进程发给它的 socket 上提供 GET /，并在请求之间保持连接（Node 的默认行为）。',
+	'Do not answer with "connection: close" or shorten keepAliveTimeout while the child is healthy.': '子进程健康时，不要用 "connection: close" 应答，也不要缩短 keepAliveTimeout。',
+	'Do not block the event loop in /slow: answer from a setTimeout callback.': '不要在 /slow 里阻塞事件循环：在 setTimeout 回调里应答。',
+	"Keep connections alive between requests (Node's default); do not block the event loop.": '在请求之间保持连接（Node 的默认行为）；不要阻塞事件循环。',
+	'Run the checker again on a less loaded machine.': '在负载低一些的机器上重新运行检查器。',
+	'After an uncaught exception the child must exit: when its connections are closed, and at the latest DRAIN_MS after the crash (setTimeout(() => process.exit(1), DRAIN_MS).unref()).':
+		'发生未捕获的异常后，子进程必须退出：在它的连接都关闭时退出，最迟在崩溃后 DRAIN_MS 退出（setTimeout(() => process.exit(1), DRAIN_MS).unref()）。',
+	'Send the listening handle to every child you fork, replacements included (from the crash message and from "exit" alike), and have each child call server.listen(handle).':
+		'把监听 handle 发给你 fork 的每个子进程，包括替补（无论是从崩溃消息还是从 "exit" 里 fork 的），并让每个子进程调用 server.listen(handle)。',
+	'The primary keeps the listening handle for its whole life and sends it to every child it forks; every child serves GET /.': '主进程在整个生命周期里都保留监听 handle，并把它发给自己 fork 的每个子进程；每个子进程都提供 GET /。',
+	'Every child, the first ones too, listens on the socket the primary sends it.': '每个子进程（包括最初的那几个）都在主进程发给它的 socket 上 listen。',
+	'A child runs until it crashes or the primary stops it.': '子进程一直运行，直到它崩溃或被主进程停止。',
+	'The machine held the checker up; run it again on a less loaded machine.': '机器拖慢了检查器；请在负载低一些的机器上再运行一次。',
+	'Giving up on a slot is not a reason to exit: the other children still serve.': '放弃一个槽位不是退出的理由：其他子进程仍在服务。',
+	'The machine is too busy for this step; run the checker again on a less loaded machine.': '机器太忙，做不了这一步；请在负载低一些的机器上重新运行检查器。',
+	'Count, per slot, the children that died less than MIN_UPTIME_MS after their fork (a longer life starts the count again at 0); once more than MAX_RESTARTS of them died in a row, stop refilling that slot and print why. Read both from the environment.':
+		'按槽位统计 fork 之后不到 MIN_UPTIME_MS 就死掉的子进程（活得更久的会让计数从 0 重新开始）；一旦连续死掉的超过 MAX_RESTARTS 个，就不再补充这个槽位，并输出原因。两者都从环境变量读取。',
+	'A crash loop in one slot must not touch the healthy children.': '一个槽位里的崩溃循环不能影响健康的子进程。',
+	'The primary keeps its socket and its healthy children; only the broken slot stays empty.': '主进程保留它的 socket 和健康的子进程；只有出问题的槽位保持空缺。',
+	'Count, per slot, the children that died less than MIN_UPTIME_MS after their fork; once more than MAX_RESTARTS of them died in a row, stop refilling that slot. A restart delay does not replace a limit.':
+		'按槽位统计 fork 之后不到 MIN_UPTIME_MS 就死掉的子进程；一旦连续死掉的超过 MAX_RESTARTS 个，就不再补充这个槽位。重启延迟代替不了次数上限。',
+	'On an uncaught exception, do not exit at once: server.close() stops new connections, and its callback runs when the requests in flight are done. Exit there (or at the DRAIN_MS deadline).':
+		'发生未捕获的异常时，不要立即退出：server.close() 会停止接受新连接，它的回调会在处理中的请求都完成后运行。在那里退出（或者在 DRAIN_MS 截止时退出）。',
+	'Each child puts its own process.pid in x-worker-pid.': '每个子进程把自己的 process.pid 放进 x-worker-pid。',
+	'server.close() does not close a busy keep-alive connection: after its answer it stays open, idle, until the keep-alive timeout, and the drain waits for it (or for the deadline). When the crash happens, set "connection: close" on every answer not sent yet (res.setHeader before it is written), and on requests that still arrive.':
+		'server.close() 不会关闭繁忙的 keep-alive 连接：应答之后它仍然开着、处于空闲，直到 keep-alive 超时，而排空会一直等它（或者等到截止时间）。崩溃发生时，在每个尚未发出的应答上设置 "connection: close"（在写出之前 res.setHeader），之后仍然到达的请求也一样。',
+	'In the uncaughtException handler, call server.close() at once: it stops accepting, and its callback runs once the connections you have are done. A broken process must not take new work.':
+		'在 uncaughtException 处理函数里立即调用 server.close()：它会停止 accept，并在现有连接都完成后运行回调。出了问题的进程不能再接新活。',
+	'Each child serves HTTP on the socket the primary sent it: server.listen(handle).': '每个子进程都在主进程发给它的 socket 上提供 HTTP 服务：server.listen(handle)。',
+	'Read the count from process.env.WORKERS and fork that many children of worker.ts.': '从 process.env.WORKERS 读取数量，并 fork 这么多个 worker.ts 子进程。',
+	'Do not call listen() on the handle (or on a server) in the primary. Keep the bound handle and send it; only the children listen on it.':
+		'不要在主进程里对 handle（或某个 server）调用 listen()。保留已绑定的 handle 并把它发出去；只有子进程在上面 listen。',
+	'Every child serves GET / on the socket the primary sent it.': '每个子进程都在主进程发给它的 socket 上提供 GET /。',
+	'The primary only holds the socket and sends it to the children; the children serve every request.': '主进程只持有 socket 并把它发给子进程；所有请求都由子进程处理。',
+	'net._createServerHandle() returns a handle even when the port is taken: libuv keeps the bind error in it. Check handle.getsockname({}) in the primary (0, or a negative errno such as -98, EADDRINUSE), close the handle and exit before sending it to a child. A child that listens on that handle gets a random port on every interface (0.0.0.0).':
+		'即使端口已被占用，net._createServerHandle() 也会返回一个 handle：libuv 把绑定错误保存在里面。在主进程里检查 handle.getsockname({})（结果是 0，或者负的 errno，比如 -98，即 EADDRINUSE），在发给子进程之前关闭 handle 并退出。在这个 handle 上 listen 的子进程每次都会得到所有网卡（0.0.0.0）上的一个随机端口。',
+	'Check the bind in the primary (a negative number from _createServerHandle, or a non-zero handle.getsockname({})), print why, and process.exit(1).':
+		'在主进程里检查绑定结果（_createServerHandle 返回负数，或 handle.getsockname({}) 返回非零），输出原因，然后 process.exit(1)。',
+	'The crash must stay inside the child. Does the primary handle the child\'s messages and "error" events without throwing?': '崩溃必须限制在子进程内部。主进程处理子进程的消息和 "error" 事件时会不会抛出异常？',
+	'Throw from a callback (setImmediate) in /crash, catch it with process.on("uncaughtException"), then close the server and exit. Do not keep running after an uncaught exception.':
+		'在 /crash 里从一个回调（setImmediate）中抛出异常，用 process.on("uncaughtException") 捕获它，然后关闭 server 并退出。发生未捕获的异常后不要继续运行。',
+	'On a crash message, fork one replacement for that child only. Its siblings are healthy and keep serving.': '收到崩溃消息时，只为那个子进程 fork 一个替补。它的兄弟进程都是健康的，会继续服务。',
+	'Fork a replacement when the child reports its crash (a message), and when a child exits without one.': '子进程报告崩溃（一条消息）时 fork 一个替补，子进程没报告就退出时也要 fork。',
+	'Fork the replacement as soon as the child reports its crash, without a restart delay.': '子进程一报告崩溃就立即 fork 替补，不要加重启延迟。',
+	'Fork the replacement once: on the crash message, and remember that you did, so that the old child\'s "exit" later does not fork another.':
+		'替补只 fork 一次：在收到崩溃消息时 fork，并记住已经 fork 过，这样旧子进程稍后的 "exit" 就不会再 fork 一个。',
+	'The replacement needs the listening socket too: keep the handle in the primary and send it to every child you fork, replacements included.': '替补也需要监听 socket：在主进程里保留 handle，并把它发给你 fork 的每个子进程，包括替补。',
+	'Keep the listening handle open in the primary for its whole life, so that connections wait in the backlog instead of being refused.': '在主进程的整个生命周期里都保持监听 handle 打开，这样连接会在 backlog 里等待，而不是被拒绝。',
+	"Only the crashing child stops accepting; its siblings and the primary's socket stay up the whole time.": '只有崩溃的子进程停止 accept；它的兄弟进程和主进程的 socket 始终保持可用。',
+	'Have the child send a message when it crashes, and fork the replacement in the primary\'s "message" handler, not in "exit". Its type must not be a cmd starting with NODE_: Node keeps those messages for itself and never emits "message".':
+		'让子进程在崩溃时发一条消息，并在主进程的 "message" 处理函数里 fork 替补，而不是在 "exit" 里。消息的类型不能是以 NODE_ 开头的 cmd：Node 会把这些消息留给自己，永远不会触发 "message"。',
+	'A child killed with SIGKILL (or by the OOM killer) sends no message. Fork a replacement from its "exit" event when it had not reported a crash, unless the primary is shutting down.':
+		'被 SIGKILL（或被 OOM killer）杀掉的子进程不会发消息。如果它没有报告过崩溃，就在它的 "exit" 事件里 fork 一个替补，除非主进程正在关闭。',
+	'Keep the listening handle in the primary and send it to every child, so that the other children go on accepting.': '在主进程里保留监听 handle 并把它发给每个子进程，这样其他子进程才能继续 accept。',
+	'Keep the "already replaced" flag per child, not one for the whole primary: two children may report a crash at the same moment, and each needs its own replacement at once.':
+		'"already replaced"（已替换）标记要按子进程分别保存，不能整个主进程只用一个：两个子进程可能同时报告崩溃，每个都需要立即有自己的替补。',
+	'One replacement per crashed child: remember, per child, that it has been replaced.': '每个崩溃的子进程对应一个替补：按子进程记住它已经被替换过。',
+	'A child keeps running as long as its server listens, even with its primary gone. In worker.ts: process.on("disconnect", () => process.exit(0)) (and exit at once if process.connected is already false).':
+		'只要子进程的 server 还在 listen，它就会一直运行，即使主进程已经不在了。在 worker.ts 里：process.on("disconnect", () => process.exit(0))（如果 process.connected 已经是 false，就立即退出）。',
+	'This is not a verdict on your code: run the check again when the machine is quieter.': '这不是对你代码的判定：等机器空闲一些再运行检查。',
+	'A crash in a healthy slot is replaced as before: the crash loop of another slot changes nothing for it.': '健康槽位里的崩溃照常被替换：另一个槽位的崩溃循环对它没有任何影响。',
+	'Send the listening handle to every replacement.': '把监听 handle 发给每个替补。',
+	'The drain ends when the requests in flight are done or DRAIN_MS has passed.': '处理中的请求都完成，或者过了 DRAIN_MS，排空就结束。',
 };
