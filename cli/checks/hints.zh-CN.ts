@@ -5,7 +5,7 @@ shown in English, as are failure messages, expected/actual values and notes
 (the checkers build those from what they saw). test/i18n/hints.test.ts fails
 when a key no longer appears in the checkers' code, so an edited English hint
 drops its stale translation instead of showing it.
-So far: labs 01-ipc, 02-proxy, 03-shared-handle, 04-dispatch and 05-auto-restart,
+So far: labs 01-ipc to 07-cluster, honest-pids.ts,
 common.ts and the runner. Hints built at run time (template literals with
 placeholders, a choice between two texts, text on the line after `hint:`)
 stay English: test/i18n/hints.test.ts only sees `hint: '…'` on one line.
@@ -198,4 +198,99 @@ export const hintsZhCN: Readonly<Record<string, string>> = {
 	'A crash in a healthy slot is replaced as before: the crash loop of another slot changes nothing for it.': '健康槽位里的崩溃照常被替换：另一个槽位的崩溃循环对它没有任何影响。',
 	'Send the listening handle to every replacement.': '把监听 handle 发给每个替补。',
 	'The drain ends when the requests in flight are done or DRAIN_MS has passed.': '处理中的请求都完成，或者过了 DRAIN_MS，排空就结束。',
+	// 06-rolling-reload
+	'Every child you fork gets the socket and listens on it; a child that is replaced or retired stops accepting and leaves.': '你 fork 的每个子进程都拿到 socket 并在上面 listen；被替换或退役的子进程停止 accept 并退出。',
+	'After a reload every request is answered: each new child serves, and no retired child keeps the socket half-open.': '重载之后每个请求都有应答：每个新子进程都在服务，没有哪个退役的子进程让 socket 处于半开状态。',
+	'Never run two passes at once. Remember a SIGHUP that arrives during a reload and run one more full pass when the current one ends.': '绝不同时运行两轮。重载期间收到的 SIGHUP 要记下来，等当前这一轮结束后再完整地跑一轮。',
+	"Set it in the child on every response: res.setHeader('x-worker-pid', String(process.pid)).": "在子进程里给每个响应设置它：res.setHeader('x-worker-pid', String(process.pid))。",
+	'The checker uses /slow to keep requests in flight while children are retired: answer it from a setTimeout of ms milliseconds.': '检查器用 /slow 在子进程退役期间让请求保持在处理中：在 ms 毫秒的 setTimeout 里应答它。',
+	'Fork WORKERS children with fork() from node:child_process and send each the listening handle.': '用 node:child_process 的 fork() fork WORKERS 个子进程，并把监听 handle 发给每一个。',
+	'Create the socket once in the primary (net._createServerHandle(HOST, PORT, 4)), keep it, and send it with every fork: child.send({type: "listen"}, handle).':
+		'在主进程里只创建一次 socket（net._createServerHandle(HOST, PORT, 4)），保留它，并随每次 fork 发出去：child.send({type: "listen"}, handle)。',
+	'The children serve HTTP; the primary only holds the socket and manages them.': '子进程提供 HTTP 服务；主进程只持有 socket 并管理子进程。',
+	'In the child: process.on("message", (msg, handle) => server.listen(handle, ...)).': '在子进程里：process.on("message", (msg, handle) => server.listen(handle, ...))。',
+	"process.on('SIGHUP', ...) in the primary starts a rolling pass: for each child, fork a new one, wait until it is ready, then retire the old one.":
+		"主进程里的 process.on('SIGHUP', ...) 启动一轮滚动：对每个子进程，fork 一个新的，等它就绪，再让旧的退役。",
+	'Fork one new child, wait for its ready message, retire one old child; then the next. Never stop them all first.': 'fork 一个新子进程，等它的就绪消息，让一个旧子进程退役；然后下一个。绝不要先把它们全部停掉。',
+	'Keep enough children accepting at every moment: start the new child and wait until it is ready before the old one stops accepting.': '每时每刻都要有足够的子进程在 accept：先启动新子进程并等它就绪，旧子进程才停止 accept。',
+	'Before disconnecting an old child, tell it to drain: for about 500 ms every answer carries Connection: close. Only then disconnect it; it closes its server and exits when its last request is done.':
+		'在断开旧子进程之前，先让它排空：大约 500 ms 内每个应答都带上 Connection: close。然后才断开它；它会关闭自己的 server，并在最后一个请求完成时退出。',
+	'Fork the new child and wait for its ready message before you retire an old one, and retire it with disconnect() (it finishes its requests), not with kill().':
+		'先 fork 新子进程并等它的就绪消息，再让旧子进程退役；用 disconnect() 让它退役（它会处理完自己的请求），而不是 kill()。',
+	'Draining waits for the requests in flight, and a request may never end. When you retire a child, also start a timer: after DRAIN_MS, child.kill("SIGKILL").':
+		'排空要等处理中的请求，而一个请求可能永远不会结束。让子进程退役时，同时启动一个定时器：DRAIN_MS 之后 child.kill("SIGKILL")。',
+	'In the child, exit once the drain is over: the close() callback of the server runs when its last connection has ended; call process.exit(0) there. A timer or a pool that keeps the event loop alive must not keep a retired child (and the old code) running until the primary kills it.':
+		'在子进程里，排空结束就退出：server 的 close() 回调在它最后一个连接结束时运行；在那里调用 process.exit(0)。维持事件循环的定时器或连接池不能让一个已退役的子进程（以及旧代码）一直运行到主进程杀掉它。',
+	'Read DRAIN_MS from the environment, and start the kill timer when you tell the child to drain.': '从环境变量读取 DRAIN_MS，并在通知子进程排空时启动 kill 定时器。',
+	'Only old children are retired; make sure a retire or a kill timer cannot hit a child that has just replaced one.': '只有旧子进程才会退役；确保退役操作或 kill 定时器不会落到刚替换了别人的子进程头上。',
+	'Fork exactly one new child per old child, and retire each old child once.': '每个旧子进程恰好 fork 一个新子进程，每个旧子进程只退役一次。',
+	'A SIGHUP may come before every child is ready: the pass replaces the children that are starting too. Read WORKERS and DRAIN_MS from the environment; the kill timer of a retired child must fire.':
+		'SIGHUP 可能在所有子进程就绪之前到来：这一轮也要替换正在启动的子进程。从环境变量读取 WORKERS 和 DRAIN_MS；已退役子进程的 kill 定时器必须触发。',
+	'Read DRAIN_MS from process.env (a string: Number() it) and start the kill timer when you tell the child to drain; do not hard-code it.':
+		'从 process.env 读取 DRAIN_MS（是字符串：用 Number() 转换），并在通知子进程排空时启动 kill 定时器；不要写死。',
+	'SIGHUP starts a rolling pass that forks a new child first.': 'SIGHUP 启动一轮滚动，先 fork 一个新子进程。',
+	'Start a timer when you fork; if the ready message has not come when it fires, child.kill("SIGKILL") and stop the reload.': 'fork 时启动一个定时器；如果定时器触发时就绪消息还没来，就 child.kill("SIGKILL") 并停止重载。',
+	'When a new child is not ready in time, end the pass there; the next SIGHUP tries again.': '新子进程没能及时就绪时，这一轮就到此为止；下一次 SIGHUP 再重试。',
+	'A failed reload must leave the old children exactly as they were: do not tell them to drain before a replacement is ready.': '失败的重载必须让旧子进程保持原样：在替补就绪之前，不要通知它们排空。',
+	"libuv keeps a bind error such as EADDRINUSE in the handle and reports it only from listen() or getsockname(). A child's listen() on that handle then succeeds on a random port of every interface, and nobody hears of it. In the primary, right after _createServerHandle(): const errno = handle.getsockname({}); if it is not 0, handle.close() and exit(1) (the cluster module's checkBindError does the same).":
+		'libuv 把 EADDRINUSE 这样的绑定错误保存在 handle 里，只在 listen() 或 getsockname() 时才报告。之后子进程在这个 handle 上的 listen() 会成功，却是在所有网卡的一个随机端口上，而且没有人知道。在主进程里，紧接着 _createServerHandle() 之后：const errno = handle.getsockname({})；如果它不是 0，就 handle.close() 并 exit(1)（cluster 模块的 checkBindError 也是这么做的）。',
+	'Check the handle in the primary (handle.getsockname({}) returns the bind error as a negative errno), print it, and process.exit(1).':
+		'在主进程里检查 handle（handle.getsockname({}) 以负的 errno 返回绑定错误），输出它，然后 process.exit(1)。',
+	// 07-cluster
+	'Read the count from process.env.WORKERS (a string: convert it with Number()); fork that many at start-up, and one replacement for each worker that dies unexpectedly.':
+		'从 process.env.WORKERS 读取数量（是字符串：用 Number() 转换）；启动时 fork 这么多个，每个意外死亡的工作进程补一个替补。',
+	'The primary serves nothing: it has no HTTP server of its own. The workers create the server, and each answer carries its own process.pid.':
+		'主进程什么都不服务：它没有自己的 HTTP server。server 由工作进程创建，每个应答都带着它自己的 process.pid。',
+	"Listen with one cluster.on('message', (worker, msg) => ...): it hears every worker, those forked later included. Handlers attached with cluster.workers[id].on('message') at start-up never hear a replacement.":
+		"用一个 cluster.on('message', (worker, msg) => ...) 监听：它能收到每个工作进程的消息，包括之后 fork 的。启动时用 cluster.workers[id].on('message') 挂上的处理函数永远收不到替补的消息。",
+	"A worker that gets GET /stats asks the primary (process.send({ cmd: 'getStats', id })), waits for its reply, and answers with it.":
+		"收到 GET /stats 的工作进程向主进程询问（process.send({ cmd: 'getStats', id })），等待它的回复，并用回复来应答。",
+	"Each worker sends process.send({ cmd: 'notifyRequest' }) for every request; the primary counts them in cluster.on('message'), and a worker asked GET /stats gets the counts from the primary.":
+		"每个工作进程对每个请求都发送 process.send({ cmd: 'notifyRequest' })；主进程在 cluster.on('message') 里计数，收到 GET /stats 的工作进程从主进程取得计数。",
+	'Key the counts by worker.process.pid, the same pid the worker puts in x-worker-pid (cluster worker ids 1, 2, … are not pids).':
+		'用 worker.process.pid 作为计数的键，也就是工作进程放进 x-worker-pid 的那个 pid（cluster 的 worker id 1, 2, … 不是 pid）。',
+	"Send notifyRequest from the request handler (once per request), not from the server's 'connection' event: one connection carries many requests.":
+		"在请求处理函数里发送 notifyRequest（每个请求一次），不要在 server 的 'connection' 事件里发：一个连接会承载多个请求。",
+	"One notifyRequest per request, sent by the worker that answers it; the primary adds 1 for worker.process.pid in cluster.on('message'). Do not count GET /stats.":
+		"每个请求一条 notifyRequest，由应答它的工作进程发送；主进程在 cluster.on('message') 里给 worker.process.pid 加 1。不要统计 GET /stats。",
+	"Give each GET /stats its own id (nextId++), keep the response in a Map under it, send the id with getStats, and answer waiting.get(msg.id) when the primary's reply comes back: one variable for 'the' waiting response loses all but the last.":
+		'给每个 GET /stats 一个自己的 id（nextId++），把 response 以这个 id 存进 Map，随 getStats 发出 id，主进程的回复回来时应答 waiting.get(msg.id)：只用一个变量存“那个”等待中的 response，除了最后一个都会丢。',
+	"cluster.on('exit', (worker, code, signal) => { if (!shuttingDown) cluster.fork(); }): a worker killed with SIGKILL, or by the OOM killer, sends nothing first.":
+		"cluster.on('exit', (worker, code, signal) => { if (!shuttingDown) cluster.fork(); })：被 SIGKILL 或 OOM killer 杀掉的工作进程事先什么也不会发。",
+	"In cluster.on('exit'), fork one replacement and leave everything else alone.": "在 cluster.on('exit') 里 fork 一个替补，其他一概不动。",
+	"Fork once per death: in cluster.on('exit') only (not also in 'disconnect'), or on one worker's event, not on both.":
+		"每次死亡只 fork 一次：只在 cluster.on('exit') 里（不要在 'disconnect' 里也 fork），或者只用单个 worker 的一个事件，不要两个都用。",
+	'A replacement runs the same worker.ts: it listens, and the primary adds it to the others.': '替补运行同一个 worker.ts：它会 listen，主进程把它和其他工作进程放在一起。',
+	'The other workers should go on serving while the replacement starts.': '替补启动期间，其他工作进程应该继续服务。',
+	"Keep a dead worker's count: do not delete it in cluster.on('exit').": "保留死掉的工作进程的计数：不要在 cluster.on('exit') 里删掉它。",
+	'Each worker creates an HTTP server and calls listen(PORT, HOST): inside a cluster worker that asks the primary for the socket.':
+		'每个工作进程创建一个 HTTP server 并调用 listen(PORT, HOST)：在 cluster 工作进程里，这会向主进程要 socket。',
+	"In the worker's request handler: res.setHeader('x-worker-pid', String(process.pid)).": "在工作进程的请求处理函数里：res.setHeader('x-worker-pid', String(process.pid))。",
+	"This lab is about node:cluster: import cluster from 'node:cluster', cluster.setupPrimary({ exec: <path of worker.ts> }), then cluster.fork() WORKERS times.":
+		"本 lab 讲的是 node:cluster：import cluster from 'node:cluster'，cluster.setupPrimary({ exec: <worker.ts 的路径> })，然后 cluster.fork() WORKERS 次。",
+	'Fork the workers with cluster.fork(); an x-worker-pid header that names other processes proves nothing.': '用 cluster.fork() fork 工作进程；x-worker-pid 头写的是别的进程，什么也证明不了。',
+	'Read the count from process.env.WORKERS (a string: convert it with Number()) instead of hard-coding it or using os.availableParallelism().':
+		'从 process.env.WORKERS 读取数量（是字符串：用 Number() 转换），不要写死，也不要用 os.availableParallelism()。',
+	'The workers serve every request; the primary serves none.': '所有请求都由工作进程处理；主进程一个也不处理。',
+	"Call plain server.listen(PORT, HOST) in the worker. With exclusive: true (which reusePort: true implies) a cluster worker opens its own socket and the primary's scheduling never sees a connection; on Node 20 the second worker then fails with EADDRINUSE.":
+		'在工作进程里直接调用 server.listen(PORT, HOST)。用了 exclusive: true（reusePort: true 也隐含它）时，cluster 工作进程会打开自己的 socket，主进程的调度永远看不到连接；在 Node 20 上，第二个工作进程随后会因 EADDRINUSE 失败。',
+	'Do not assign cluster.schedulingPolicy: Node reads NODE_CLUSTER_SCHED_POLICY itself when node:cluster is loaded.':
+		'不要给 cluster.schedulingPolicy 赋值：Node 在加载 node:cluster 时会自己读取 NODE_CLUSTER_SCHED_POLICY。',
+	'Let cluster open the socket: the workers call listen(), the primary does not.': '让 cluster 来打开 socket：工作进程调用 listen()，主进程不调用。',
+	'Remove the assignment to cluster.schedulingPolicy. Node reads NODE_CLUSTER_SCHED_POLICY (rr or none) when node:cluster is loaded; the policy is frozen at the first setupPrimary() or fork().':
+		'删掉对 cluster.schedulingPolicy 的赋值。Node 在加载 node:cluster 时读取 NODE_CLUSTER_SCHED_POLICY（rr 或 none）；调度策略在第一次 setupPrimary() 或 fork() 时就固定了。',
+	"Call plain server.listen(PORT, HOST) in the worker, so that cluster shares the primary's socket.": '在工作进程里直接调用 server.listen(PORT, HOST)，让 cluster 共享主进程的 socket。',
+	'Let cluster share the socket: every worker calls server.listen(PORT, HOST) and nothing else.': '让 cluster 来共享 socket：每个工作进程调用 server.listen(PORT, HOST)，别的什么都不做。',
+	'Keep the /slow route of the starter: res.flushHeaders() sends the head at once, and res.end() the body after ms milliseconds.':
+		'保留 starter 里的 /slow 路由：res.flushHeaders() 立即发出响应头，res.end() 在 ms 毫秒后发出响应体。',
+	'Keep the /slow route of the starter: res.flushHeaders() sends the head at once.': '保留 starter 里的 /slow 路由：res.flushHeaders() 立即发出响应头。',
+	"worker.exitedAfterDisconnect is false after the primary's worker.kill() (and worker.process.kill()), so it cannot tell your own kills from a crash. Set a shuttingDown flag before stopping the workers and check it in cluster.on('exit').":
+		"主进程调用 worker.kill()（以及 worker.process.kill()）之后，worker.exitedAfterDisconnect 是 false，所以它分不清是你自己杀的还是崩溃。在停止工作进程之前设置一个 shuttingDown 标志，并在 cluster.on('exit') 里检查它。",
+	'On SIGTERM call cluster.disconnect() (or worker.disconnect() for each): every worker closes its server, finishes the requests it has, and exits. Keep a kill as the deadline, not as the first move.':
+		'收到 SIGTERM 时调用 cluster.disconnect()（或者对每个工作进程调用 worker.disconnect()）：每个工作进程关闭自己的 server，处理完手上的请求，然后退出。kill 留作截止时间的兜底，而不是第一步。',
+	'After cluster.disconnect(), exit the primary once every worker has exited, and kill what is left at a deadline (e.g. 2.5 s) so that a request that never ends cannot hold the shutdown.':
+		'cluster.disconnect() 之后，等每个工作进程都退出再让主进程退出，并在截止时间（例如 2.5 s）杀掉剩下的，这样一个永远不结束的请求就拖不住关闭。',
+	// honest-pids
+	'Do not close every connection after its answer (no Connection: close from the server). If your server keeps connections open, the machine was too busy: run the check again.':
+		'不要在每个应答之后都关闭连接（server 不要发 Connection: close）。如果你的 server 保持着连接，那就是机器太忙了：再运行一次检查。',
 };
