@@ -5,7 +5,7 @@ shown in English, as are failure messages, expected/actual values and notes
 (the checkers build those from what they saw). test/i18n/hints.test.ts fails
 when a key no longer appears in the checkers' code, so an edited English hint
 drops its stale translation instead of showing it.
-So far: labs 01-ipc to 07-cluster, honest-pids.ts,
+So far: every lab, 01-ipc to 10-nginx (08-core-tests has no hints), honest-pids.ts,
 common.ts and the runner. Hints built at run time (template literals with
 placeholders, a choice between two texts, text on the line after `hint:`)
 stay English: test/i18n/hints.test.ts only sees `hint: '…'` on one line.
@@ -293,4 +293,119 @@ export const hintsZhCN: Readonly<Record<string, string>> = {
 	// honest-pids
 	'Do not close every connection after its answer (no Connection: close from the server). If your server keeps connections open, the machine was too busy: run the check again.':
 		'不要在每个应答之后都关闭连接（server 不要发 Connection: close）。如果你的 server 保持着连接，那就是机器太忙了：再运行一次检查。',
+	// 08-cluster-internals
+	'main.ts forks Number(process.env.WORKERS) workers; your fork() must start each as a child process with child_process.fork(). A worker that exits at start-up prints why: see its last lines below.':
+		'main.ts fork Number(process.env.WORKERS) 个工作进程；你的 fork() 必须用 child_process.fork() 把每个工作进程作为子进程启动。启动时就退出的工作进程会输出原因：见下面它最后输出的几行。',
+	"When the primary's reply carries an error, don't throw it in the worker: build an Error with its code, errno and syscall and emit it on the server (server.emit('error', err)). The app has an 'error' listener; an app without one would still crash, as with a plain listen().":
+		"主进程的回复里带着错误时，不要在工作进程里把它抛出：用它的 code、errno 和 syscall 构造一个 Error，并在 server 上触发它（server.emit('error', err)）。这个 app 有 'error' 监听器；没有监听器的 app 仍会崩溃，和直接 listen() 时一样。",
+	"libuv does not report EADDRINUSE from bind() until listen() or getsockname(). The error belongs to the primary's copy of the handle and is lost when the handle travels; listen() in the worker then binds a random port on every interface. Ask in the primary: handle.getsockname({}) returns the error (a negative errno) before you send anything.":
+		'libuv 不会在 bind() 时报告 EADDRINUSE，要等到 listen() 或 getsockname()。这个错误属于主进程那份 handle，handle 传过去时就丢了；之后工作进程里的 listen() 会在所有网卡上绑定一个随机端口。在主进程里问：handle.getsockname({}) 会在你发出任何东西之前返回这个错误（负的 errno）。',
+	"The primary's reply to a listen that failed must carry the error (code, errno, syscall), and the worker must emit it on that server: server.emit('error', err).":
+		"主进程对失败的 listen 的回复必须带上错误（code、errno、syscall），工作进程必须在那个 server 上触发它：server.emit('error', err)。",
+	"Something in fork()'s 'exit' handling threw in the primary: taking the worker off each handle (RoundRobinHandle and SharedHandle alike) must work for both kinds of handle.":
+		"主进程里 fork() 的 'exit' 处理抛出了异常：把工作进程从每个 handle 上移除（RoundRobinHandle 和 SharedHandle 都一样）必须对两种 handle 都能正常工作。",
+	"Take code and signal from the child process's 'exit' event ('exit' (code, signal)); 'disconnect' comes earlier and carries neither.":
+		"从子进程的 'exit' 事件（'exit' (code, signal)）里取 code 和 signal；'disconnect' 来得更早，两者都不带。",
+	"In fork()'s 'exit' handling, emit 'exit' and forget the worker; do not fork. A program that wants replacements forks them in its own cluster.on('exit') (lab 07).":
+		"在 fork() 的 'exit' 处理里，触发 'exit' 并忘掉这个工作进程；不要 fork。需要替补的程序会在它自己的 cluster.on('exit') 里 fork（lab 07）。",
+	"On a worker's 'exit', remove it from every handle's list of workers (core: RoundRobinHandle.remove()). Sending a socket to a dead worker fails with ERR_IPC_CHANNEL_CLOSED, and the client loses its connection.":
+		"工作进程 'exit' 时，把它从每个 handle 的工作进程列表里移除（core：RoundRobinHandle.remove()）。把 socket 发给已死的工作进程会以 ERR_IPC_CHANNEL_CLOSED 失败，客户端就丢了连接。",
+	'The workers left hold their copies of the shared socket and accept on it; nothing in the primary needs to change when one exits.': '剩下的工作进程各自持有共享 socket 的副本并在上面 accept；一个工作进程退出时，主进程里什么都不用改。',
+	"Put cluster logic in mini-cluster.ts and worker-preload.ts, never in the app: core's cluster runs any app that calls listen(), and so must yours.":
+		'把 cluster 逻辑放在 mini-cluster.ts 和 worker-preload.ts 里，绝不放进 app：core 的 cluster 能运行任何调用 listen() 的 app，你的也必须能。',
+	"In worker-preload.ts, net.Server.prototype.listen(port, host) must not call the original listen: send a queryServer message to the primary and wait for its reply. Core does this in net.js's listenInCluster(); reusePort and exclusive are the ways around it. (A worker that binds a taken port dies with EADDRINUSE.)":
+		'在 worker-preload.ts 里，net.Server.prototype.listen(port, host) 不能调用原来的 listen：向主进程发一条 queryServer 消息并等它回复。core 在 net.js 的 listenInCluster() 里就是这么做的；reusePort 和 exclusive 是绕过它的办法。（绑定已被占用端口的工作进程会因 EADDRINUSE 死掉。）',
+	"On a worker's queryServer, the primary (rr mode) creates a net.Server with pauseOnConnect and listens on the host and port the worker asked for.":
+		'收到工作进程的 queryServer 时，主进程（rr 模式）创建一个带 pauseOnConnect 的 net.Server，并在工作进程要求的 host 和 port 上 listen。',
+	'fork() runs settings.exec, the file setupPrimary() was given: child_process.fork(settings.exec, args, {execArgv, env}).':
+		'fork() 运行 settings.exec，也就是传给 setupPrimary() 的那个文件：child_process.fork(settings.exec, args, {execArgv, env})。',
+	"Don't import node:cluster in mini-cluster.ts: fork with child_process.fork() and mark workers with a variable of your own (MINI_CLUSTER_WORKER_ID).":
+		'不要在 mini-cluster.ts 里 import node:cluster：用 child_process.fork() 来 fork，并用你自己的变量（MINI_CLUSTER_WORKER_ID）标记工作进程。',
+	'child_process.fork(file, args, {env: {...process.env, ...env, MINI_CLUSTER_WORKER_ID: id}}).': 'child_process.fork(file, args, {env: {...process.env, ...env, MINI_CLUSTER_WORKER_ID: id}})。',
+	'Build fork() and the listen() hand-over on child_process and net only; node:cluster is what this lab takes apart.': '只用 child_process 和 net 来实现 fork() 和 listen() 的交接；本 lab 要拆解的正是 node:cluster。',
+	"rr: the primary's net.Server (pauseOnConnect) sends each socket to a worker with worker.process.send({cmd, act: 'newconn', key}, socket); the worker's preload gives it to the app's server: server.emit('connection', socket).":
+		"rr：主进程的 net.Server（pauseOnConnect）用 worker.process.send({cmd, act: 'newconn', key}, socket) 把每个 socket 发给一个工作进程；工作进程的 preload 再把它交给 app 的 server：server.emit('connection', socket)。",
+	'The app runs only in the workers; the primary accepts and hands out connections, it never serves them.': 'app 只在工作进程里运行；主进程 accept 连接并分发出去，从不自己处理。',
+	"The callback of listen() is a 'listening' listener (server.once('listening', cb)). In rr mode nothing listens in the worker, so emit 'listening' yourself when the primary's reply arrives; in shared mode the real listen() on the handle does it.":
+		"listen() 的回调是一个 'listening' 监听器（server.once('listening', cb)）。rr 模式下工作进程里没有东西在 listen，所以主进程的回复到达时要自己触发 'listening'；shared 模式下，在 handle 上真正的 listen() 会触发它。",
+	"rr: the worker's server has no socket of its own, so address() returns null. Answer it from the primary's reply: server.address = () => reply.sockname (core plants a fake handle whose getsockname() does the same).":
+		'rr：工作进程的 server 没有自己的 socket，所以 address() 返回 null。用主进程的回复来回答它：server.address = () => reply.sockname（core 会放一个假的 handle，它的 getsockname() 做的是同样的事）。',
+	"Every worker's queryServer adds it to the handle's workers, and distribute() takes them in turn: workers[next++ % workers.length]. A free list used as a stack (the worker that just took a connection goes back on top) gives a client that connects one at a time the same worker every time.":
+		'每个工作进程的 queryServer 都会把它加进 handle 的 workers，distribute() 轮流取用它们：workers[next++ % workers.length]。把空闲列表当栈用（刚接过连接的工作进程回到栈顶），一次只连一个连接的客户端每次都会落到同一个工作进程。',
+	"Keep the workers of a handle in an array and a counter: workers[next++ % workers.length]. A free list used as a stack (push the worker that just finished, pop the next) hands a sequential client's every connection to the same worker.":
+		'把一个 handle 的工作进程放在数组里，配一个计数器：workers[next++ % workers.length]。把空闲列表当栈用（push 刚处理完的工作进程，pop 下一个），顺序连接的客户端的每个连接都会交给同一个工作进程。',
+	"Send the socket without keepOpen: Node closes the primary's copy once the worker has acknowledged it.": '发送 socket 时不要带 keepOpen：工作进程确认收到之后，Node 会关闭主进程的副本。',
+	'shared: the primary creates the socket once per key, bound but not listening (net._createServerHandle(host, port, 4)), and sends it with each reply: worker.process.send(reply, handle). The worker calls the original listen() on that handle.':
+		'shared：主进程为每个 key 只创建一次 socket，已绑定但不 listen（net._createServerHandle(host, port, 4)），并随每个回复发出：worker.process.send(reply, handle)。工作进程在这个 handle 上调用原来的 listen()。',
+	'If the primary calls listen() on the socket it shares, it accepts connections too, and nothing serves them. Send a handle that is bound but not listening, and let only the workers listen on it.':
+		'如果主进程在它共享的 socket 上调用 listen()，它也会 accept 连接，而没有人处理这些连接。发送一个已绑定但未 listen 的 handle，只让工作进程在上面 listen。',
+	"Register listen()'s callback as a 'listening' listener before you ask the primary, for both modes: in shared mode the original listen() on the handle then emits 'listening' itself.":
+		"在询问主进程之前，先把 listen() 的回调注册为 'listening' 监听器，两种模式都一样：shared 模式下，原来的 listen() 在 handle 上会自己触发 'listening'。",
+	'Importing mini-cluster.ts from a program other than main.ts must work too: no top-level code that assumes main.ts.': '从 main.ts 以外的程序 import mini-cluster.ts 也必须能用：不要有假定 main.ts 的顶层代码。',
+	// 09-shared-state
+	'Read the count from process.env.WORKERS (a string: convert it with Number()) and fork that many with cluster.fork().': '从 process.env.WORKERS 读取数量（是字符串：用 Number() 转换），并用 cluster.fork() fork 这么多个。',
+	'Every worker answers the routes of the Contract; an unknown counter is 0.': '每个工作进程都应答 Contract 里的路由；未知的计数器为 0。',
+	'The workers serve every request; the primary keeps the store and serves no HTTP.': '所有请求都由工作进程处理；主进程保存存储，不提供 HTTP 服务。',
+	'Every worker runs the same HTTP server and calls listen(PORT, HOST).': '每个工作进程运行同样的 HTTP server 并调用 listen(PORT, HOST)。',
+	"Set the header before routing, for every answer: res.setHeader('x-worker-pid', String(process.pid)) at the top of the request handler.":
+		"在路由之前、对每个应答都设置这个头：在请求处理函数的最开头 res.setHeader('x-worker-pid', String(process.pid))。",
+	"Each worker writes its own process.pid: res.setHeader('x-worker-pid', String(process.pid)). Not a pid from the primary's reply (that is whoever the primary talked to), nor the primary's.":
+		"每个工作进程写它自己的 process.pid：res.setHeader('x-worker-pid', String(process.pid))。不要用主进程回复里的 pid（那是主进程刚好在跟谁说话），也不要用主进程的。",
+	'Every worker listens with a plain listen(PORT, HOST), so that the primary hands connections to all of them in turn.': '每个工作进程都直接 listen(PORT, HOST)，这样主进程才会把连接轮流交给所有工作进程。',
+	'A Map in worker.ts exists once per worker. Keep the store in the primary: the worker sends each operation as a message (process.send) and answers with the reply.':
+		'worker.ts 里的 Map 每个工作进程各有一份。把存储放在主进程里：工作进程把每个操作作为一条消息发出（process.send），并用回复来应答。',
+	'Each increment is one message to the primary and one reply; a worker answers every request.': '每次自增就是发给主进程的一条消息和一条回复；工作进程应答每个请求。',
+	'A worker that asks for the value and then sets value + 1 races every other request in between. Send one message, {op: "incr", by}, and let the primary add and answer: its message handler runs to the end before the next message, so one message is one atomic operation.':
+		'先取值再设为 value + 1 的工作进程，会和这中间的其他所有请求发生竞争。只发一条消息 {op: "incr", by}，让主进程去加并回复：它的消息处理函数会在下一条消息之前运行完，所以一条消息就是一次原子操作。',
+	'Every worker serves: a plain listen(PORT, HOST) in each.': '每个工作进程都提供服务：各自直接 listen(PORT, HOST)。',
+	'Give every request a fresh id in the worker (a counter: nextId++), never a value the client chose (the key) or the clock, keep the waiting requests in a Map by that id, and answer the one whose id the reply carries.':
+		'在工作进程里给每个请求一个新的 id（一个计数器：nextId++），绝不用客户端选的值（key）或时钟；把等待中的请求按这个 id 存进 Map，并应答回复里所带 id 对应的那个。',
+	'Keep the body as bytes all the way: Buffer.concat(chunks), not a string (decoding as UTF-8 replaces invalid bytes with EF BF BD). Over IPC, send it with serialization: "advanced" (setupPrimary), which carries a Uint8Array as bytes.':
+		'全程把请求体当字节处理：Buffer.concat(chunks)，不要转成字符串（按 UTF-8 解码会把非法字节替换成 EF BF BD）。通过 IPC 发送时用 serialization: "advanced"（setupPrimary），它会把 Uint8Array 按字节传递。',
+	'A refused value is not stored.': '被拒绝的值不会被存储。',
+	"Count in req.on('data'): the moment the total passes the limit, answer 413 and stop keeping chunks. A client can send a body that never ends; the worker must not buffer it.":
+		"在 req.on('data') 里计数：总量一超过上限，就回 413 并不再保留 chunk。客户端可以发一个永不结束的请求体；工作进程不能把它缓存下来。",
+	'A refused upload must hold nothing: no lock, no queue that the other requests wait behind.': '被拒绝的上传不能占住任何东西：没有锁，也没有让其他请求排在后面等的队列。',
+	'ttl is optional: a whole number of milliseconds.': 'ttl 是可选的：一个以毫秒为单位的整数。',
+	'ttl is in milliseconds: the value exists until ttl ms after the PUT.': 'ttl 以毫秒为单位：值一直存在到 PUT 之后 ttl ms 为止。',
+	'Keep the expiry time with the value (Date.now() + ttl) in the primary, and treat an expired value as missing when it is read.': '在主进程里把过期时间（Date.now() + ttl）和值存在一起，读取时把已过期的值当作不存在。',
+	'A setTimeout that deletes the key fires even after the key was put again. Clear it on every PUT, or store the expiry time with the value and check it on read.':
+		'删除 key 的 setTimeout 即使在这个 key 被重新 put 之后也会触发。每次 PUT 时清除它，或者把过期时间和值存在一起，读取时检查。',
+	'The limiter is one piece of state for the whole service: keep it in the primary, and ask it with one message per request ({op: "limit", client}). Read LIMIT from the environment.':
+		'限流器是整个服务共享的一份状态：把它放在主进程里，每个请求用一条消息询问它（{op: "limit", client}）。从环境变量读取 LIMIT。',
+	'Key the limiter by the :client part of the path.': '用路径中的 :client 部分作为限流器的键。',
+	"Keep, in the primary, the times of each client's allowed requests; on each request drop those older than WINDOW_MS, allow if fewer than LIMIT remain (and record the time), refuse otherwise. Read LIMIT and WINDOW_MS from the environment.":
+		'在主进程里记录每个客户端被放行的请求的时间；每个请求到来时丢掉早于 WINDOW_MS 的记录，剩下的少于 LIMIT 个就放行（并记下时间），否则拒绝。从环境变量读取 LIMIT 和 WINDOW_MS。',
+	'Nothing is known to be wrong; run the check again when the machine is quieter.': '没发现什么确定的问题；等机器空闲一些再运行检查。',
+	'Match each reply to its request by the id it carries, not by the order of arrival: once one request has timed out, its late reply is next in line, and a queue hands it to the wrong request.':
+		'按回复所带的 id 把它对应到请求，而不是按到达顺序：一旦有一个请求超时，它迟到的回复就排在下一个，队列会把它交给错误的请求。',
+	'After a lost reply the worker serves on: nothing of the timed-out request may be left waiting.': '丢失一个回复之后，工作进程照常服务：超时请求的任何东西都不能还留在那里等待。',
+	"Replace a worker that dies: cluster.on('exit', () => { if (!shuttingDown) cluster.fork(); }).": "替换死掉的工作进程：cluster.on('exit', () => { if (!shuttingDown) cluster.fork(); })。",
+	'Each replacement runs worker.ts like the first workers and calls listen(PORT, HOST).': '每个替补都像最初的工作进程一样运行 worker.ts 并调用 listen(PORT, HOST)。',
+	'Keep the store in the primary, the one process that outlives its workers. A worker (even a special one) dies, and a replacement starts empty.':
+		'把存储放在主进程里，它是唯一一个比工作进程活得长的进程。工作进程（即使是特殊的那个）会死，替补启动时是空的。',
+	'Fork one replacement per dead worker; each listens with a plain listen(PORT, HOST).': '每个死掉的工作进程 fork 一个替补；每个都直接 listen(PORT, HOST)。',
+	// 10-nginx
+	'proxy_next_upstream error timeout; (the default) lets nginx retry a request that found a dead backend; proxy_next_upstream off; turns that off. nginx retries only requests that are safe to repeat (GET, HEAD, …).':
+		'proxy_next_upstream error timeout;（默认值）让 nginx 对遇到死后端的请求进行重试；proxy_next_upstream off; 会关闭它。nginx 只重试可以安全重复的请求（GET、HEAD 等）。',
+	'A backend behind nginx must not be reachable around it: listen(PORT, BACKEND_HOST), never listen(PORT) (which means every address, 0.0.0.0 or ::). On one machine it also takes the port from the other backends and from nginx.':
+		'nginx 后面的后端不能被绕过 nginx 直接访问：listen(PORT, BACKEND_HOST)，绝不要 listen(PORT)（那表示所有地址，0.0.0.0 或 ::）。在同一台机器上，它还会抢走其他后端和 nginx 的端口。',
+	'main.ts forks backend.ts once per address with BACKEND_HOST set to it; each backend calls server.listen(PORT, BACKEND_HOST). PORT is nginx\'s port number too: every "machine" runs the app on the same port, each on its own address.':
+		'main.ts 为每个地址 fork 一次 backend.ts，并把 BACKEND_HOST 设为这个地址；每个后端调用 server.listen(PORT, BACKEND_HOST)。PORT 同时也是 nginx 的端口号：每台 "machine"（机器）都在同一个端口上运行应用，各自用自己的地址。',
+	'The backends stand for separate machines: one crashing must not take the others with it. Fork backend.ts once per address from main.ts.':
+		'这些后端代表不同的机器：一个崩溃不能把其他的也带倒。从 main.ts 为每个地址 fork 一次 backend.ts。',
+	'listen ${HOST}:${PORT}; binds nginx to 127.0.0.1 only. A bare listen ${PORT}; means every address, which clashes with your backends on 127.0.0.2-4 (same port) and would expose the proxy to every network.':
+		'listen ${HOST}:${PORT}; 让 nginx 只绑定 127.0.0.1。只写 listen ${PORT}; 表示所有地址，会和你在 127.0.0.2-4 上（同一端口）的后端冲突，还会把代理暴露给所有网络。',
+	'Keep one server block with listen ${HOST}:${PORT};': '保留一个带 listen ${HOST}:${PORT}; 的 server 块',
+	"The upstream named round-robin lists all three backends, with no balancing directive (round robin is nginx's default) and the same weight.":
+		'名为 round-robin 的 upstream 列出全部三个后端，不带负载均衡指令（round robin 是 nginx 的默认策略），权重相同。',
+	'Behind nginx every connection comes from nginx, so the backend only knows the client from headers: proxy_set_header X-Real-IP $remote_addr; and proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; (which appends $remote_addr to what came in, rather than replacing it).':
+		'在 nginx 后面，每个连接都来自 nginx，所以后端只能从请求头得知客户端：proxy_set_header X-Real-IP $remote_addr; 和 proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;（它会把 $remote_addr 追加到传入的值后面，而不是替换掉）。',
+	"Requests failing on reload are answered by backends that close connections nginx still uses, or refused because the new configuration broke something. Read nginx's error log.":
+		'重载时失败的请求，要么是由关闭了 nginx 仍在使用的连接的后端应答的，要么是因为新配置弄坏了什么而被拒绝。看看 nginx 的错误日志。',
+	'proxy_pass http://${STRATEGY}; so that STRATEGY=ip-hash uses the upstream named ip-hash, and ip_hash; in that upstream (before keepalive). ip_hash uses only the first three octets of an IPv4 address, so 127.0.0.5 and 127.0.0.6 land on the same backend: that is by design. Hashing anything that changes per connection ($remote_port, $request_id) is not sticky at all.':
+		'proxy_pass http://${STRATEGY}; 让 STRATEGY=ip-hash 使用名为 ip-hash 的 upstream，并在那个 upstream 里写 ip_hash;（在 keepalive 之前）。ip_hash 只用 IPv4 地址的前三个字节，所以 127.0.0.5 和 127.0.0.6 会落到同一个后端：这是设计如此。对每个连接都会变的东西（$remote_port、$request_id）做哈希，根本谈不上粘滞。',
+	'The ip-hash upstream lists all three backends.': 'ip-hash 的 upstream 列出全部三个后端。',
+	"least_conn; in the upstream named least-conn (before keepalive): nginx then counts each backend's requests in progress and picks the one with the fewest. Without it, the default round robin sends every third request to each backend, busy or not.":
+		'在名为 least-conn 的 upstream 里写 least_conn;（在 keepalive 之前）：nginx 会统计每个后端正在处理的请求，并挑选最少的那个。没有它，默认的 round robin 会把每三个请求中的一个发给每个后端，不管忙不忙。',
 };
