@@ -332,7 +332,7 @@ export const rollingReloadCheck: LabCheck = {
 		{
 			id: 'answers',
 			title: 'Answers GET / at once and GET /slow?ms=N after N ms, with x-worker-pid',
-			timeoutMs: 10_000,
+			timeoutMs: 30_000,
 			async run(context) {
 				context.waitingFor('an answer to GET /');
 				const hello = await context.http.get('/', {timeoutMs: 5000});
@@ -352,22 +352,39 @@ export const rollingReloadCheck: LabCheck = {
 					repro: context.curl('/'),
 				});
 				// On a busy machine even an immediate answer can take a while, so two tests: at least
-				// `wait` ms, and later than a GET / sent 200 ms after it.
+				// `wait` ms, and later than a GET / sent 200 ms after it. When that GET / itself took
+				// longer than the gap it was meant to show (wait - 200 ms), the order proves nothing:
+				// asked again, up to 3 times, then the machine is too busy to judge.
 				const wait = 1500;
-				context.waitingFor(`an answer to GET /slow?ms=${wait}`);
-				const slowAnswer = context.http.get(`/slow?ms=${wait}`, {timeoutMs: 8000});
-				await new Promise(resolve => setTimeout(resolve, 200));
-				const quick = await context.http.get('/', {timeoutMs: 8000});
-				const slow = await slowAnswer;
-				// Node timers may fire a millisecond or two early, never 5 ms.
-				if (slow.status !== 200 || slow.ms + 5 < wait || (quick.status === 200 && slow.finishedAt < quick.finishedAt)) {
-					context.fail({
-						message: slow.status === 200 ? `GET /slow?ms=${wait} was answered after ${slow.ms} ms, before its time` : `GET /slow?ms=${wait} did not answer 200`,
-						expected: `200 after at least ${wait} ms, later than a GET / sent 200 ms after it`,
-						actual: slow.error ?? `status ${slow.status} after ${slow.ms} ms; the GET / sent 200 ms later was answered ${quick.finishedAt <= slow.finishedAt ? 'before' : 'after'} it`,
-						hint: 'The checker uses /slow to keep requests in flight while children are retired: answer it from a setTimeout of ms milliseconds.',
-						repro: context.curl(`/slow?ms=${wait}`),
-					});
+				for (let attempt = 1; ; attempt++) {
+					context.waitingFor(`an answer to GET /slow?ms=${wait}${attempt > 1 ? ` (try ${attempt}: the machine was slow)` : ''}`);
+					const slowAnswer = context.http.get(`/slow?ms=${wait}`, {timeoutMs: 8000});
+					await new Promise(resolve => setTimeout(resolve, 200));
+					const quick = await context.http.get('/', {timeoutMs: 8000});
+					const slow = await slowAnswer;
+					const beforeQuick = quick.status === 200 && slow.finishedAt < quick.finishedAt;
+					// Node timers may fire a millisecond or two early, never 5 ms.
+					const early = slow.status !== 200 || slow.ms + 5 < wait;
+					if (!early && beforeQuick && quick.ms >= wait - 200) {
+						if (attempt < 3) continue;
+						context.fail({
+							message: `The machine was too busy to judge GET /slow?ms=${wait}: a plain GET / took ${quick.ms} ms three times`,
+							expected: `GET / answered well within ${wait - 200} ms, so that the order of the two answers shows whether /slow waited`,
+							actual: `GET /slow?ms=${wait} after ${slow.ms} ms, GET / after ${quick.ms} ms`,
+							hint: 'Nothing is known to be wrong; run the check again when the machine is quieter.',
+							repro: context.curl(`/slow?ms=${wait}`),
+						});
+					}
+					if (early || beforeQuick) {
+						context.fail({
+							message: slow.status === 200 ? `GET /slow?ms=${wait} was answered after ${slow.ms} ms, before its time` : `GET /slow?ms=${wait} did not answer 200`,
+							expected: `200 after at least ${wait} ms, later than a GET / sent 200 ms after it`,
+							actual: slow.error ?? `status ${slow.status} after ${slow.ms} ms; the GET / sent 200 ms later was answered ${quick.finishedAt <= slow.finishedAt ? 'before' : 'after'} it`,
+							hint: 'The checker uses /slow to keep requests in flight while children are retired: answer it from a setTimeout of ms milliseconds.',
+							repro: context.curl(`/slow?ms=${wait}`),
+						});
+					}
+					break;
 				}
 			},
 		},

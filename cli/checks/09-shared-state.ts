@@ -354,11 +354,12 @@ const crossTalkStep: Step = {
 		// Counters named like the first five keys: a worker that keys its waiting requests by name mixes them up.
 		const counters = new Map(keys.slice(0, 5).map((key, index) => [key, 11 * (index + 1)]));
 		context.waitingFor('10 PUT /kv/same-… and 5 counters set to 11, 22, 33, 44, 55');
-		const setUp = [
-			...[...values].map(([key, value]) => context.http.get(`/kv/${key}`, {method: 'PUT', body: value, timeoutMs: REQUEST_MS})),
-			...[...counters].map(([name, by]) => context.http.get(`/counter/${name}/incr?by=${by}`, {method: 'POST', timeoutMs: REQUEST_MS})),
-		];
-		for (const answer of await Promise.all(setUp)) {
+		// One at a time: two writes of one name at once would already meet the mistake this step
+		// judges (request ids taken from the name), and fail here with a setting-up message.
+		const setUp: Answer[] = [];
+		for (const [key, value] of values) setUp.push(await context.http.get(`/kv/${key}`, {method: 'PUT', body: value, timeoutMs: REQUEST_MS}));
+		for (const [name, by] of counters) setUp.push(await context.http.get(`/counter/${name}/incr?by=${by}`, {method: 'POST', timeoutMs: REQUEST_MS}));
+		for (const answer of setUp) {
 			if (answer.status !== 204 && answer.status !== 200) context.fail({message: `Setting up: ${answer.path} answered ${answer.error ?? answer.status}`, expected: '204 for a PUT, 200 for an increment', actual: describeAnswer(answer), repro: context.curl(answer.path)});
 		}
 		const names = [...counters.keys()];
