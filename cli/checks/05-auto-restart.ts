@@ -31,6 +31,8 @@ deadline at all lives on for the 10 s of its /slow request.
 const EXIT_SLACK_MS = 1000;
 /** A replacement must be forked this soon after a crash or a kill (measured 18-180 ms after GET /crash, 19-99 ms after SIGKILL; once 2157 ms at a load average of 30, three checker runs side by side, and 3.5-4.4 s at a load average of 40: a starved primary, not a mistake; a primary that never forks fails all the same). Forking on the message rather than on 'exit' is replacement-first's question, not this bound's. */
 const REPLACE_WITHIN_MS = 8000;
+/** How long sameChildPairs keeps opening rounds of connections (8 rounds at once, then one every 200 ms). */
+const PAIRS_WITHIN_MS = 10_000;
 /**
 And it must answer this soon after the crash. 2 s is what a plain node child
 needs with room to spare (45-81 ms to listening), but these children load the
@@ -212,10 +214,16 @@ async function sameChildPairs(context: StepContext, children: number[], count: n
 	const byPid = new Map<number, KeptConnection[]>();
 	const opened: KeptConnection[] = [];
 	const problems: string[] = [];
-	const rounds = 8;
+	// Rounds until the pairs are found, for up to PAIRS_WITHIN_MS (a child replaced in an earlier step
+	// may still be loading tsx, and then every connection lands on the others), 40 rounds at most.
+	const rounds = 40;
+	let tried = 0;
+	const stopAt = Date.now() + PAIRS_WITHIN_MS;
 	const pairsFound = () => [...byPid].filter(([pid, connections]) => children.includes(pid) && connections.length >= 2);
 	try {
-		for (let round = 0; round < rounds && pairsFound().length < count; round++) {
+		for (let round = 0; round < rounds && pairsFound().length < count && (round < 8 || Date.now() < stopAt) && !context.signal.aborted; round++) {
+			if (round >= 8) await new Promise(resolve => setTimeout(resolve, 200));
+			tried = round + 1;
 			const batch = Array.from({length: 2 * children.length}, () => new KeptConnection(context));
 			opened.push(...batch);
 			const answers = await Promise.all(batch.map((connection, index) => connection.get(`/?pair=${round}-${index}`, 3000).answer));
@@ -239,7 +247,7 @@ async function sameChildPairs(context: StepContext, children: number[], count: n
 	if (found.length >= count) return found.map(([pid, connections]) => ({pid, slow: connections[0]!, crash: connections[1]!}));
 	for (const connection of kept) connection.close();
 	return context.fail({
-		message: `Could not get two connections to the same child, on ${count} ${count === 1 ? 'child' : 'children'}, in ${rounds} rounds of ${2 * children.length}`,
+		message: `Could not get two connections to the same child, on ${count} ${count === 1 ? 'child' : 'children'}, in ${tried} rounds of ${2 * children.length} (${Math.round(PAIRS_WITHIN_MS / 1000)} s)`,
 		expected: `GET / on keep-alive connections answered 200 by your children (${list(children)}), with x-worker-pid`,
 		actual: problems.length > 0 ? `failed answers: ${problems.slice(0, 5).join(', ')}` : `connections per pid: ${[...byPid].map(([pid, connections]) => `${pid}: ${connections.length}`).join(', ')}`,
 		hint: "Every child serves GET / on the socket the primary sent it, and keeps connections alive between requests (Node's default).",
