@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {packageRoot} from '../paths.js';
 import {isAlive} from './procfs.js';
+import {requireOption} from './preload.js';
 
 /** The preload (see hold-at-start.cjs). */
 const holdFile = path.join(packageRoot, 'cli', 'harness', 'hold-at-start.cjs');
@@ -14,8 +15,7 @@ export const HOLD_VARIABLES = ['NODE_OPTIONS', 'NCL_HOLD_FILE'];
 /** Environment for a run whose Node processes stop at start while the hold is armed. */
 export function holdEnvironment(prefix: string): {NODE_OPTIONS: string; NCL_HOLD_FILE: string} {
 	const file = path.join(tmpdir(), `${prefix}-${process.pid}-${randomUUID().slice(0, 8)}`);
-	// NODE_OPTIONS splits on spaces unless the value is double-quoted (with \\ and \" escapes).
-	return {NODE_OPTIONS: `--require "${holdFile.replace(/[\\"]/g, char => `\\${char}`)}"`, NCL_HOLD_FILE: file};
+	return {NODE_OPTIONS: requireOption(holdFile), NCL_HOLD_FILE: file};
 }
 
 /**

@@ -7,6 +7,7 @@ import {closeSync, openSync, readFileSync, readSync} from 'node:fs';
 import {StringDecoder} from 'node:string_decoder';
 import path from 'node:path';
 import {packageRoot} from '../paths.js';
+import {requireOption} from './preload.js';
 
 /** The spy itself: plain CommonJS, preloaded with --require. */
 export const ipcSpyFile = path.join(packageRoot, 'cli', 'harness', 'ipc-spy.cjs');
@@ -18,9 +19,7 @@ Add it on top of a lab environment. Note that it also reaches the process you
 start directly (e.g. the keeper), which then writes a start line of its own.
 */
 export function spyEnvironment(traceFile: string): {NODE_OPTIONS: string; NCL_TRACE_FILE: string} {
-	// NODE_OPTIONS splits on spaces unless the value is double-quoted (with \\ and \" escapes).
-	const quoted = `"${ipcSpyFile.replace(/[\\"]/g, char => `\\${char}`)}"`;
-	return {NODE_OPTIONS: `--require ${quoted}`, NCL_TRACE_FILE: traceFile};
+	return {NODE_OPTIONS: requireOption(ipcSpyFile), NCL_TRACE_FILE: traceFile};
 }
 
 /** One process loaded the spy. */

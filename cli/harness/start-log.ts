@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {randomUUID} from 'node:crypto';
 import {packageRoot} from '../paths.js';
+import {requireOption} from './preload.js';
 
 /** The preload that writes the start log (see start-log.cjs). */
 export const startLogFile = path.join(packageRoot, 'cli', 'harness', 'start-log.cjs');
@@ -26,8 +27,7 @@ export function startLogEnvironment(prefix: string): {NODE_OPTIONS: string; NCL_
 			for (const left of made) rmSync(left, {force: true});
 		});
 	}
-	// NODE_OPTIONS splits on spaces unless the value is double-quoted (with \\ and \" escapes).
-	return {NODE_OPTIONS: `--require "${startLogFile.replace(/[\\"]/g, char => `\\${char}`)}"`, NCL_START_LOG: file};
+	return {NODE_OPTIONS: requireOption(startLogFile), NCL_START_LOG: file};
 }
 
 export function removeStartLog(file: string | undefined): void {
