@@ -111,6 +111,10 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 		for (const [index, step] of check.steps.entries()) {
 			if (signal.aborted) throw new Cancelled();
 			currentStep = step.id;
+			// Every step starts with no kept connections: one left idle by an earlier step may be closed by
+			// the server just as a request is written on it (a stalled checker notices late), and a POST
+			// lost that way is not the learner's fault.
+			await http.close();
 			http.resetTally();
 			emit({type: 'step-start', lab: lab.id, step: step.id, title: step.title});
 			const stepStarted = Date.now();

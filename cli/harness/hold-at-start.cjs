@@ -18,10 +18,16 @@ if (file) {
 			mainThread = require('worker_threads').isMainThread;
 		} catch {}
 		if (mainThread && fs.existsSync(file)) {
-			fs.appendFileSync(file, `${process.pid}\n`);
-			const cell = new Int32Array(new SharedArrayBuffer(4));
-			const until = Date.now() + 30000;
-			while (fs.existsSync(file) && Date.now() < until) Atomics.wait(cell, 0, 0, 10);
+			// A first line "#ipc-children <ms>" holds only processes started with fork() (an IPC
+			// channel), each for at most <ms>: the primary goes on and listens while its children wait.
+			const only = /^#ipc-children (\d+)/.exec(fs.readFileSync(file, 'utf8'));
+			// (Node has already taken NODE_CHANNEL_FD out of process.env and set up process.send.)
+			if (!only || typeof process.send === 'function') {
+				const until = Date.now() + Math.min(30000, only ? Number(only[1]) : 30000);
+				fs.appendFileSync(file, `${process.pid} ${until}\n`);
+				const cell = new Int32Array(new SharedArrayBuffer(4));
+				while (fs.existsSync(file) && Date.now() < until) Atomics.wait(cell, 0, 0, 10);
+			}
 		}
 	} catch {}
 }

@@ -18,14 +18,18 @@ export function holdEnvironment(prefix: string): {NODE_OPTIONS: string; NCL_HOLD
 	return {NODE_OPTIONS: requireOption(holdFile), NCL_HOLD_FILE: file};
 }
 
+export type Hold = {held: () => number[]; release: () => void};
+
 /**
 Arms the hold: from now until release(), every Node process of the tree that
-starts waits before the learner's code runs. `held()` lists those that are
+starts waits before the learner's code runs (with ipcChildrenOnly, only those
+started with fork(), each for at most maxMs). `held()` lists those that are
 waiting. release() disarms and lets them all go on; it is safe to call twice,
 and runs when this process exits too.
 */
-export function armHold(file: string): {held: () => number[]; release: () => void} {
-	writeFileSync(file, '');
+export function armHold(file: string, options: {ipcChildrenOnly?: {maxMs: number}} = {}): Hold {
+	// With ipcChildrenOnly, only processes started with fork() wait, each at most maxMs (see hold-at-start.cjs).
+	writeFileSync(file, options.ipcChildrenOnly ? `#ipc-children ${Math.round(options.ipcChildrenOnly.maxMs)}\n` : '');
 	let released = false;
 	const release = () => {
 		if (released) return;
@@ -38,7 +42,13 @@ export function armHold(file: string): {held: () => number[]; release: () => voi
 		held: () => {
 			if (released) return [];
 			try {
-				return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number).filter(pid => Number.isInteger(pid) && isAlive(pid));
+				// "<pid> <until>" per held process: it goes on by itself at `until` (ms since the epoch).
+				const now = Date.now();
+				return readFileSync(file, 'utf8')
+					.split('\n')
+					.map(line => line.split(' ').map(Number) as [number, number?])
+					.filter(([pid, until]) => Number.isInteger(pid) && pid > 0 && (until === undefined || until > now) && isAlive(pid))
+					.map(([pid]) => pid);
 			} catch {
 				return [];
 			}

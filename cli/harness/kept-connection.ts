@@ -17,7 +17,13 @@ export type KeptAnswer = {
 	error?: string;
 };
 
-export type KeptRequest = {method?: string; body?: Buffer | string; timeoutMs?: number};
+export type KeptRequest = {
+	method?: string;
+	body?: Buffer | string;
+	timeoutMs?: number;
+	/** Called once the whole request has been handed to the kernel (the request's 'finish'). */
+	onWritten?: () => void;
+};
 
 /**
 One keep-alive connection the checker controls (Node's agent, one socket), so
@@ -61,6 +67,7 @@ export class KeptConnection {
 				request.destroy();
 			}, timeoutMs);
 			request.on('error', error => finish({status: 0, headers: {}, body: Buffer.alloc(0), error: (error as NodeJS.ErrnoException).code ?? error.message}));
+			if (options.onWritten) request.once('finish', options.onWritten);
 			request.end(body);
 		});
 	}

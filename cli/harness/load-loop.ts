@@ -18,7 +18,13 @@ export type LoadLoopOptions = {
 	timeoutMs?: number;
 	/** Source address of every request (one emulated client). */
 	localAddress?: string;
-	/** Hard bounds: the loop stops at whichever comes first, even if never stopped. */
+	/**
+	Hard bounds: the loop stops at whichever comes first, even if never stopped.
+	Let time come first (maxRequests at least 3000 per second of maxMs): on an idle
+	machine a loop makes 1000-2000 requests a second, and one that runs dry before
+	the fault's aftermath is judged leaves nothing to judge it with (lab 02 once
+	ran out of its 6000 requests before a restarted backend could be readmitted).
+	*/
 	maxMs: number;
 	maxRequests: number;
 };

@@ -72,6 +72,8 @@ export type TcpRow = {
 	in a listen queue to be accepted.
 	*/
 	inode: number;
+	/** Bytes received and not yet read by the process that holds the socket (for a LISTEN row: connections waiting to be accepted). */
+	rxQueue: number;
 };
 
 /**
@@ -334,6 +336,7 @@ export function parseTcpTable(text: string): TcpRow[] {
 			remotePort: remote.port,
 			state: TCP_STATES[Number.parseInt(cols[3], 16)] ?? 'UNKNOWN',
 			inode: Number(cols[9]),
+			rxQueue: Number.parseInt(cols[4].split(':')[1] ?? '0', 16),
 		});
 	}
 	return rows;

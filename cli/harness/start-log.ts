@@ -57,3 +57,24 @@ export function readStartLog(file: string | undefined): StartRecord[] {
 	}
 	return records;
 }
+
+/**
+When each logged process ran its 'exit' event (Date.now() there, a lower bound
+of its real exit), by pid. A process killed by a signal has none.
+*/
+export function readExitLog(file: string | undefined): Map<number, number> {
+	const exits = new Map<number, number>();
+	if (!file) return exits;
+	let text = '';
+	try {
+		text = readFileSync(file, 'utf8');
+	} catch {
+		return exits;
+	}
+	for (const line of text.split('\n')) {
+		const [pid, word, at] = line.split(' ');
+		if (word !== 'exit' || !Number.isInteger(Number(pid)) || !Number.isFinite(Number(at)) || exits.has(Number(pid))) continue;
+		exits.set(Number(pid), Number(at));
+	}
+	return exits;
+}

@@ -98,7 +98,11 @@ export class TrafficClient {
 		let agent = this.agents.get(localAddress);
 		if (!agent) {
 			// undici takes the source address as a client option, not a connect option.
-			agent = new Agent({connections: this.options.connections ?? 256, pipelining: 1, ...(localAddress ? {localAddress} : {})});
+			// An idle kept connection is dropped after 1 s (undici's default is the server's 5 s hint less
+			// 2 s): a request written on a connection the server closes at that moment gets no answer, and
+			// under load the checker's timers fire late. With 1 s, that race needs a 4 s stall; with 3 s, it
+			// needed 2 (17 of 1000 POSTs in lab 09 once got no answer at load 9).
+			agent = new Agent({connections: this.options.connections ?? 256, pipelining: 1, keepAliveTimeout: 1000, keepAliveMaxTimeout: 1000, ...(localAddress ? {localAddress} : {})});
 			this.agents.set(localAddress, agent);
 		}
 		return agent;

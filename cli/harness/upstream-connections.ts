@@ -29,12 +29,13 @@ export function rowsTouching(port: number): TcpRow[] {
 Every connection to `backends` (addresses) on `port` the table knows, open or
 closed but still in TIME_WAIT, as keys "proxyAddress:proxyPort>backendAddress".
 Both ends of a loopback connection appear in the table; the key is the same
-for both, so each connection counts once.
+for both, so each connection counts once. A connect still in SYN_SENT is not a
+connection yet: refused, it leaves a row for an instant and never was one.
 */
 export function upstreamConnections(backends: readonly string[], port: number): Set<string> {
 	const keys = new Set<string>();
 	for (const row of rowsTouching(port)) {
-		if (row.state === 'LISTEN') continue;
+		if (row.state === 'LISTEN' || row.state === 'SYN_SENT') continue;
 		if (row.localPort === port && backends.includes(row.localAddress)) keys.add(`${row.remoteAddress}:${row.remotePort}>${row.localAddress}`);
 		else if (row.remotePort === port && backends.includes(row.remoteAddress)) keys.add(`${row.localAddress}:${row.localPort}>${row.remoteAddress}`);
 	}

@@ -146,19 +146,19 @@ describe('decodeAddress and parseTcpTable', () => {
 		expect(decodeAddress('B80D0120010000000100000001000000:0050').address).toBe('2001:db8:0:1:0:1:0:1');
 	});
 
-	it('parses rows, states and inodes and skips the header', () => {
+	it('parses rows, states, inodes and unread bytes and skips the header', () => {
 		const table = [
 			'  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
 			'   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 31337 1 0000000000000000 100 0 0 10 0',
-			'   1: 0100007F:1F90 0100007F:D431 01 00000000:00000000 00:00000000 00000000  1000        0 31338 1 0000000000000000 20 4 30 10 -1',
+			'   1: 0100007F:1F90 0100007F:D431 01 00000000:0000004E 00:00000000 00000000  1000        0 31338 1 0000000000000000 20 4 30 10 -1',
 			'   2: 0100007F:1F90 0100007F:D432 06 00000000:00000000 03:00001770 00000000     0        0 0 3 0000000000000000',
 			'   3: 0100007F:1F90 0100007F:D433 0C 00000000:00000000 00:00000000 00000000     0        0 0 1 0000000000000000',
 		].join('\n');
 		expect(parseTcpTable(table)).toEqual([
-			{localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '0.0.0.0', remotePort: 0, state: 'LISTEN', inode: 31337},
-			{localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '127.0.0.1', remotePort: 54321, state: 'ESTABLISHED', inode: 31338},
-			{localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '127.0.0.1', remotePort: 54322, state: 'TIME_WAIT', inode: 0},
-			{localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '127.0.0.1', remotePort: 54323, state: 'UNKNOWN', inode: 0},
+			{localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '0.0.0.0', remotePort: 0, state: 'LISTEN', inode: 31337, rxQueue: 0},
+			{localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '127.0.0.1', remotePort: 54321, state: 'ESTABLISHED', inode: 31338, rxQueue: 78},
+			{localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '127.0.0.1', remotePort: 54322, state: 'TIME_WAIT', inode: 0, rxQueue: 0},
+			{localAddress: '127.0.0.1', localPort: 8080, remoteAddress: '127.0.0.1', remotePort: 54323, state: 'UNKNOWN', inode: 0, rxQueue: 0},
 		]);
 	});
 });
@@ -266,7 +266,7 @@ describe('a parent and a forked child sharing one listening socket', () => {
 		expect(socketInodes(s.pid).has(inodes[0])).toBe(true);
 		const listening = tcpRows().filter((r) => r.localPort === s.port && r.state === 'LISTEN');
 		expect(listening).toEqual([
-			{localAddress: '127.0.0.1', localPort: s.port, remoteAddress: '0.0.0.0', remotePort: 0, state: 'LISTEN', inode: inodes[0]},
+			{localAddress: '127.0.0.1', localPort: s.port, remoteAddress: '0.0.0.0', remotePort: 0, state: 'LISTEN', inode: inodes[0], rxQueue: 0},
 		]);
 	});
 
