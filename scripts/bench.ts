@@ -6,14 +6,13 @@
 //   4. the Ink app's cold start to its first frame, in a real terminal (tmux)
 //   5. the kit's raw-net load generator against autocannon, side by side on one server
 // `tsx scripts/bench.ts first-frame` (or startup, checkers, load, generators) runs one section.
-import {execFile, execFileSync, spawn} from 'node:child_process';
-import {once} from 'node:events';
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {loadCatalog} from '../cli/catalog.js';
 import {TrafficClient} from '../cli/harness/traffic.js';
+import {ProgramError, runProgram, runProgramSync, startProgram} from '../cli/harness/run-program.js';
 import {packageRoot} from '../cli/paths.js';
 import {readProc} from '../cli/harness/procfs.js';
 
@@ -28,7 +27,7 @@ function median(values: number[]): number {
 
 function timeMs(command: string, args: string[]): number {
 	const started = process.hrtime.bigint();
-	execFileSync(command, args, {stdio: 'ignore', cwd: packageRoot});
+	runProgramSync(command, args, {cwd: packageRoot, timeoutMs: 60_000});
 	return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
@@ -59,14 +58,10 @@ function checkers(): void {
 		const steps = new Map<string, number[]>();
 		let failures = 0;
 		for (let round = 0; round < checkerRounds; round++) {
-			let stdout: string;
-			try {
-				stdout = execFileSync(process.execPath, [cli, 'verify', '--solutions', lab.id, '--reporter', 'json'], {cwd: packageRoot, encoding: 'utf8'});
-			} catch (error) {
-				stdout = (error as {stdout: string}).stdout;
-				failures++;
-			}
-			const report = (JSON.parse(stdout) as JsonReport).labs[0]!;
+			// Exit 1 is a failed check: its report still says how long each step took.
+			const run = runProgramSync(process.execPath, [cli, 'verify', '--solutions', lab.id, '--reporter', 'json'], {cwd: packageRoot, timeoutMs: 300_000, okExitCodes: [0, 1]});
+			if (run.exitCode !== 0) failures++;
+			const report = (JSON.parse(run.stdout) as JsonReport).labs[0]!;
 			totals.push(report.durationMs);
 			for (const step of report.steps) steps.set(step.id, [...(steps.get(step.id) ?? []), step.durationMs]);
 		}
@@ -75,23 +70,49 @@ function checkers(): void {
 	}
 }
 
+type TrivialServer = {pid: number; port: number; stop: () => Promise<void>};
+
+/**
+A one-process node:http server answering 'ok' on a free loopback port (with
+x-worker-pid when asked), in a process of its own so that the generator's CPU
+and the server's can be told apart: on 2 cores they compete.
+*/
+async function startTrivialServer(withPid = false): Promise<TrivialServer> {
+	const header = withPid ? "s.setHeader('x-worker-pid', process.pid); " : '';
+	const code = `require('http').createServer((q, s) => { ${header}s.end('ok') }).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`;
+	let announce!: (port: number) => void;
+	const announced = new Promise<number>(resolve => (announce = resolve));
+	const server = startProgram(process.execPath, ['-e', code], {timeoutMs: Number.POSITIVE_INFINITY, onLine: (stream, line) => stream === 'stdout' && announce(Number(line.trim()))});
+	// It ends only when stopped: a kill is how it is meant to end.
+	const ended = server.result.catch((error: unknown) => {
+		if (!(error instanceof ProgramError)) throw error;
+		return error;
+	});
+	const port = await Promise.race([announced, ended.then(error => Promise.reject(error instanceof ProgramError ? error : new Error('the trivial server exited before it listened')))]);
+	return {
+		pid: server.subprocess.pid!,
+		port,
+		stop: async () => {
+			server.subprocess.kill('SIGKILL');
+			await ended;
+		},
+	};
+}
+
 async function loadGenerator(): Promise<void> {
-	// The server runs in its own process so that the generator's CPU and the
-	// server's can be told apart: on 2 cores they compete.
-	const server = spawn(process.execPath, ['-e', "require('http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })"], {stdio: ['ignore', 'pipe', 'inherit']});
-	const [chunk] = (await once(server.stdout!, 'data')) as [Buffer];
-	const port = Number(chunk.toString().trim());
+	const server = await startTrivialServer();
+	const port = server.port;
 	console.log('\n3. Load generator (TrafficClient on undici) against a trivial node:http server in another process');
 	try {
 		for (const fresh of [true, false]) {
 			const client = new TrafficClient(`http://127.0.0.1:${port}`);
-			const serverCpuBefore = readProc(server.pid!)?.cpuMs ?? 0;
+			const serverCpuBefore = readProc(server.pid)?.cpuMs ?? 0;
 			const ownCpuBefore = process.cpuUsage();
 			const started = Date.now();
 			const answers = await client.burst({count: 5000, concurrency: 32, fresh, deadlineMs: 20_000, path: () => '/'});
 			const seconds = (Date.now() - started) / 1000;
 			const own = process.cpuUsage(ownCpuBefore);
-			const serverCpu = (readProc(server.pid!)?.cpuMs ?? 0) - serverCpuBefore;
+			const serverCpu = (readProc(server.pid)?.cpuMs ?? 0) - serverCpuBefore;
 			await client.close();
 			const ok = answers.filter(answer => answer.status === 200).length;
 			console.log(
@@ -99,7 +120,7 @@ async function loadGenerator(): Promise<void> {
 			);
 		}
 	} finally {
-		server.kill('SIGKILL');
+		await server.stop();
 	}
 }
 
@@ -112,15 +133,15 @@ with `node -e 0`, from a workspace so the first frame is the menu.
 async function firstFrame(): Promise<void> {
 	console.log(`\n4. The app's first frame, median of ${rounds} interleaved runs in a tmux pane (100x30)`);
 	try {
-		execFileSync('tmux', ['-V'], {stdio: 'ignore'});
-	} catch {
-		console.log('   skipped: tmux is not installed');
+		runProgramSync('tmux', ['-V']);
+	} catch (error) {
+		console.log(`   skipped: ${(error as Error).message}`);
 		return;
 	}
 	const scratch = mkdtempSync(path.join(os.tmpdir(), 'ncl-bench-ff-'));
 	const socket = `ncl-bench-${process.pid}`;
 	try {
-		execFileSync(process.execPath, [cli, 'init', 'ws'], {cwd: scratch, stdio: 'ignore'});
+		runProgramSync(process.execPath, [cli, 'init', 'ws'], {cwd: scratch});
 		const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 		const results = path.join(scratch, 'results.txt');
 		const frames = path.join(scratch, 'frames.txt');
@@ -138,7 +159,7 @@ async function firstFrame(): Promise<void> {
 			].join('\n'),
 		);
 		const {TMUX: _outer, ...env} = process.env;
-		execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', '100', '-y', '30', '-c', path.join(scratch, 'ws'), `bash ${quote(path.join(scratch, 'run.sh'))}`], {env});
+		runProgramSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', '100', '-y', '30', '-c', path.join(scratch, 'ws'), `bash ${quote(path.join(scratch, 'run.sh'))}`], {env, extendEnv: false});
 		const deadline = Date.now() + 60_000 + rounds * 10_000;
 		while (!existsSync(done) && Date.now() < deadline) await delay(100);
 		if (!existsSync(done)) {
@@ -158,11 +179,8 @@ async function firstFrame(): Promise<void> {
 		console.log(`   ${'--first-frame run, start to exit'.padEnd(34)} ${median(wall('app')).toFixed(0).padStart(5)} ms wall`);
 		console.log(`   target: first frame under 250 ms${frame < 250 ? ' (met)' : ' (NOT met)'}`);
 	} finally {
-		try {
-			execFileSync('tmux', ['-L', socket, 'kill-server'], {stdio: 'ignore'});
-		} catch {
-			// The pane's script is done and the server gone already.
-		}
+		// The pane's script may be done and the server gone already (exit 1).
+		runProgramSync('tmux', ['-L', socket, 'kill-server'], {okExitCodes: [0, 1]});
 		rmSync(path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), {force: true});
 		rmSync(scratch, {recursive: true, force: true});
 	}
@@ -170,18 +188,12 @@ async function firstFrame(): Promise<void> {
 
 type GeneratorRun = {which: string; keepAlive: boolean; answers: number; errors: number; wallMs: number; cpuMs: number; serverCpuMs: number};
 
-function runGenerator(which: string, url: string, connections: number, seconds: number, mode: string): Promise<GeneratorRun> {
-	return new Promise((resolve, reject) => {
-		execFile(
-			process.execPath,
-			['--import', 'tsx', path.join('scripts', 'bench-generator.ts'), which, url, String(connections), String(seconds), mode],
-			{cwd: packageRoot, timeout: (seconds + 30) * 1000, encoding: 'utf8'},
-			(error, stdout) => {
-				if (error) reject(error);
-				else resolve({...(JSON.parse(stdout.trim().split('\n').at(-1)!) as Omit<GeneratorRun, 'serverCpuMs'>), serverCpuMs: 0});
-			},
-		);
+async function runGenerator(which: string, url: string, connections: number, seconds: number, mode: string): Promise<GeneratorRun> {
+	const {stdout} = await runProgram(process.execPath, ['--import', 'tsx', path.join('scripts', 'bench-generator.ts'), which, url, String(connections), String(seconds), mode], {
+		cwd: packageRoot,
+		timeoutMs: (seconds + 30) * 1000,
 	});
+	return {...(JSON.parse(stdout.trim().split('\n').at(-1)!) as Omit<GeneratorRun, 'serverCpuMs'>), serverCpuMs: 0};
 }
 
 /**
@@ -195,10 +207,9 @@ async function generators(): Promise<void> {
 	const genRounds = Math.max(3, Number(process.env.BENCH_GEN_ROUNDS ?? 5));
 	const seconds = Number(process.env.BENCH_GEN_SECONDS ?? 3);
 	const connections = 50;
-	const server = spawn(process.execPath, ['-e', "require('http').createServer((q, s) => { s.setHeader('x-worker-pid', process.pid); s.end('ok') }).listen(0, '127.0.0.1', function () { console.log(this.address().port) })"], {stdio: ['ignore', 'pipe', 'inherit']});
+	const server = await startTrivialServer(true);
 	try {
-		const [chunk] = (await once(server.stdout!, 'data')) as [Buffer];
-		const url = `http://127.0.0.1:${Number(chunk.toString().trim())}/`;
+		const url = `http://127.0.0.1:${server.port}/`;
 		console.log(`\n5. Load generators side by side: the kit's (raw net) vs autocannon, ${connections} connections, ${seconds} s runs, ${genRounds} interleaved rounds, one node:http server`);
 		for (const mode of ['keep-alive', 'fresh']) {
 			const runs: Record<string, GeneratorRun[]> = {kit: [], autocannon: []};
@@ -207,9 +218,9 @@ async function generators(): Promise<void> {
 			for (let round = 0; round < genRounds; round++) {
 				const order = round % 2 === 0 ? ['kit', 'autocannon'] : ['autocannon', 'kit'];
 				for (const which of order) {
-					const before = readProc(server.pid!)?.cpuMs ?? 0;
+					const before = readProc(server.pid)?.cpuMs ?? 0;
 					const run = await runGenerator(which, url, connections, seconds, mode);
-					run.serverCpuMs = (readProc(server.pid!)?.cpuMs ?? 0) - before;
+					run.serverCpuMs = (readProc(server.pid)?.cpuMs ?? 0) - before;
 					runs[which]!.push(run);
 				}
 				const kit = runs.kit!.at(-1)!;
@@ -234,7 +245,7 @@ async function generators(): Promise<void> {
 			console.log(`     goal: req/s >= 1.00x ${rpsRatio >= 1 ? '(met)' : '(NOT met)'}, CPU per request <= 1.00x ${cpuRatio <= 1 ? '(met)' : '(NOT met)'}`);
 		}
 	} finally {
-		server.kill('SIGKILL');
+		await server.stop();
 	}
 }
 

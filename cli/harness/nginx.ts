@@ -5,14 +5,14 @@
 // The learner's part of the configuration is a template included inside the
 // http { } block the checker writes; everything that touches the machine (pid
 // file, logs, temp paths, the user workers run as) is the checker's.
-import {spawn, spawnSync} from 'node:child_process';
 import {accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
-import {keeperFile, packageRoot} from '../paths.js';
-import {LabProcess, labEnvironment} from './lab-process.js';
+import {packageRoot} from '../paths.js';
+import {LabProcess, labEnvironment, startKeeper} from './lab-process.js';
 import {childrenOf, isAlive, readProc} from './procfs.js';
+import {ProgramError, runProgramSync} from './run-program.js';
 
 /** How to get nginx, per system: what `doctor` and the nginx lab's first step say. */
 export const nginxInstallLines = [
@@ -49,8 +49,14 @@ export type NginxVersion = {text: string; major: number; minor: number; patch: n
 
 /** `nginx -v` (which prints to stderr), parsed; undefined when it does not run. */
 export function nginxVersion(binary: string): NginxVersion | undefined {
-	const result = spawnSync(binary, ['-v'], {encoding: 'utf8', timeout: 5000});
-	const text = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim();
+	let text: string;
+	try {
+		const result = runProgramSync(binary, ['-v'], {timeoutMs: 5000});
+		text = `${result.stderr}${result.stdout}`.trim();
+	} catch (error) {
+		if (error instanceof ProgramError) return undefined;
+		throw error;
+	}
 	const match = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(text);
 	if (!match) return undefined;
 	return {text, major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3])};
@@ -124,11 +130,19 @@ export function nginxArgs(run: NginxRun, ...extra: string[]): string[] {
 	return ['-p', `${run.dir}/`, '-c', run.mainConf, ...(knowsE ? ['-e', run.errorLog] : []), ...extra];
 }
 
-/** `nginx -t` on the run's configuration: ok, and nginx's own words. */
+/**
+`nginx -t` on the run's configuration: ok, and nginx's own words. A refused
+configuration (exit 1) is an answer; nginx that cannot run or hangs gives the
+one sentence of run-program as its words.
+*/
 export function testNginxConfig(run: NginxRun): {ok: boolean; output: string} {
-	const result = spawnSync(run.binary, nginxArgs(run, '-t', '-q'), {encoding: 'utf8', timeout: 10_000});
-	const output = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim();
-	return {ok: result.status === 0, output};
+	try {
+		const result = runProgramSync(run.binary, nginxArgs(run, '-t', '-q'), {timeoutMs: 10_000, okExitCodes: [0, 1]});
+		return {ok: result.exitCode === 0, output: `${result.stderr}${result.stdout}`.trim()};
+	} catch (error) {
+		if (error instanceof ProgramError) return {ok: false, output: error.message};
+		throw error;
+	}
 }
 
 /** The last lines of the run's error log. */
@@ -150,13 +164,7 @@ any learner's group. `cwd` is the lab folder, so whoever looks for processes
 running there finds nginx's too.
 */
 export function startNginx(run: NginxRun, cwd: string, onOutput?: (stream: 'stdout' | 'stderr', line: string) => void): LabProcess {
-	const keeper = spawn(process.execPath, [keeperFile, launcherFile, run.binary, ...nginxArgs(run)], {
-		cwd,
-		detached: true,
-		stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-		env: labEnvironment({}),
-	});
-	keeper.stdin!.on('error', () => {});
+	const keeper = startKeeper([launcherFile, run.binary, ...nginxArgs(run)], {cwd, env: labEnvironment({})});
 	return new LabProcess(keeper, onOutput);
 }
 

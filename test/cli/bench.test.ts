@@ -3,7 +3,6 @@ The bench command: its arguments, its table, and whole runs through the bundled
 CLI that must stay within their bounds and leave no process behind, even when
 interrupted.
 */
-import {spawn} from 'node:child_process';
 import {cpSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {availableParallelism} from 'node:os';
@@ -12,7 +11,7 @@ import {UsageError} from '../../cli/command.js';
 import type {BenchReport, Sample} from '../../cli/bench/run.js';
 import {formatBench, formatBenchHtml, parseBenchArgs} from '../../cli/commands/bench.js';
 import {eventually} from '../eventually.js';
-import {buildCli, cliFile, initWorkspace, MARKER_VAR, marker, removeTempDirs, repoRoot, runCli, survivors, tempDir} from './helpers.js';
+import {buildCli, initWorkspace, removeTempDirs, repoRoot, runCli, startCli, survivors, tempDir} from './helpers.js';
 
 describe('parseBenchArgs', () => {
 	it('defaults to the seeds\' 5 workers, 50 connections, 3 rounds, every strategy, and 70 s of load in all', () => {
@@ -176,25 +175,11 @@ describe('node-cluster-lab bench (bundled CLI)', () => {
 	});
 
 	it('leaves no process behind when interrupted with Ctrl-C mid-run', async () => {
-		const child = spawn(process.execPath, [cliFile, 'bench', '--workers', '2', 'cluster-none', 'shared-handle'], {
-			cwd: tempDir(),
-			env: {PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', [MARKER_VAR]: marker},
-			stdio: ['ignore', 'pipe', 'pipe'],
-			timeout: 60_000,
-		});
-		let stderr = '';
-		const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)));
+		const bench = startCli(['bench', '--workers', '2', 'cluster-none', 'shared-handle'], {cwd: tempDir(), timeoutMs: 60_000});
 		// The first progress line comes once every strategy is up and the rounds have begun.
-		await new Promise<void>(resolve => {
-			child.stderr.setEncoding('utf8').on('data', chunk => {
-				stderr += chunk;
-				if (stderr.includes('round 1/3')) resolve();
-			});
-			void exited.then(() => resolve());
-		});
-		expect(stderr).toContain('round 1/3');
-		child.kill('SIGINT');
-		expect(await exited).toBe(130);
-		expect(stderr).toContain('every process it started has been ended');
+		await bench.sees(/round 1\/3/, 50_000, 'stderr');
+		bench.subprocess.kill('SIGINT');
+		expect((await bench.exited).code).toBe(130);
+		expect(bench.stderr()).toContain('every process it started has been ended');
 	}, 100_000);
 });

@@ -51,8 +51,8 @@ export type CliRun = {
 	subprocess: ResultPromise;
 	/** Resolves when it has exited and its output is fully read. */
 	exited: Promise<CliResult>;
-	/** Bounded wait until its stdout, read line by line as printed, shows `pattern`; fails the test with its output if not. */
-	sees: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+	/** Bounded wait until its stdout (or stderr), read line by line as printed, shows `pattern`; fails the test with its output if not. */
+	sees: (pattern: RegExp, timeoutMs?: number, stream?: 'stdout' | 'stderr') => Promise<void>;
 	stdout: () => string;
 	stderr: () => string;
 };
@@ -102,10 +102,11 @@ export function startCli(args: string[], options: RunOptions): CliRun {
 		if (result.exitCode === undefined && result.signal === undefined) throw result;
 		return {code: result.exitCode ?? null, signal: result.signal ?? null, stdout: result.stdout, stderr: result.stderr};
 	});
-	const sees = async (pattern: RegExp, timeoutMs = 8000) => {
+	const sees = async (pattern: RegExp, timeoutMs = 8000, stream: 'stdout' | 'stderr' = 'stdout') => {
+		const shown = () => pattern.test(stream === 'stdout' ? stdout : stderr);
 		const deadline = Date.now() + timeoutMs;
-		while (!pattern.test(stdout) && Date.now() < deadline) await delay(20);
-		if (!pattern.test(stdout)) throw new Error(`the CLI's output did not show ${pattern} within ${timeoutMs} ms; stdout:\n${stdout}\nstderr:\n${stderr}`);
+		while (!shown() && Date.now() < deadline) await delay(20);
+		if (!shown()) throw new Error(`the CLI's ${stream} did not show ${pattern} within ${timeoutMs} ms; stdout:\n${stdout}\nstderr:\n${stderr}`);
 	};
 	return {subprocess, exited, sees, stdout: () => stdout, stderr: () => stderr};
 }

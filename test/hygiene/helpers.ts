@@ -3,12 +3,12 @@ Shared by the hygiene tests: start the bundled CLI the way a learner does, and
 find every process a run against one lab folder left behind, by looking at
 /proc rather than trusting anything the kit says about itself.
 */
-import {spawn, type ChildProcess} from 'node:child_process';
 import {cpSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
+import {execa, type ResultPromise} from 'execa';
 import {afterAll, afterEach, beforeAll} from 'vitest';
 import {listProcs, type ProcInfo} from '../../cli/harness/procfs.js';
 import {solutionsDir} from '../../cli/paths.js';
@@ -125,7 +125,7 @@ export function killLeftovers(labDir: string): void {
 }
 
 export type KitRun = {
-	child: ChildProcess;
+	subprocess: ResultPromise;
 	pid: number;
 	stdout: () => string;
 	stderr: () => string;
@@ -139,17 +139,28 @@ process group, so a test can signal it, and a terminal's Ctrl-C aimed at vitest
 does not reach it).
 */
 export function startKit(args: string[], env: NodeJS.ProcessEnv = process.env): KitRun {
-	const child = spawn(process.execPath, [cliFile, ...args], {cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env});
 	let stdout = '';
 	let stderr = '';
-	child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-	child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-	const done = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve, reject) => {
-		child.once('error', reject);
-		// 'close': exited and both pipes drained.
-		child.once('close', (code, signal) => resolve({code, signal}));
+	const subprocess = execa(process.execPath, [cliFile, ...args], {
+		cwd: repoRoot,
+		detached: true,
+		env,
+		extendEnv: false,
+		stdin: 'ignore',
+		// Kept as printed, so a test can read it before the kit exits.
+		stdout: {*transform(line: unknown) { stdout += String(line); yield line; }, preserveNewlines: true},
+		stderr: {*transform(line: unknown) { stderr += String(line); yield line; }, preserveNewlines: true},
+		stripFinalNewline: false,
+		// How the kit ended is the test's to judge; the test kills its group itself.
+		reject: false,
+		cleanup: false,
 	});
-	return {child, pid: child.pid!, stdout: () => stdout, stderr: () => stderr, done};
+	const done = subprocess.then(result => {
+		// It could not even start: the test's own mistake.
+		if (result.exitCode === undefined && result.signal === undefined) throw result;
+		return {code: result.exitCode ?? null, signal: result.signal ?? null};
+	});
+	return {subprocess, pid: subprocess.pid!, stdout: () => stdout, stderr: () => stderr, done};
 }
 
 /** Runs the kit to the end, SIGKILLing its process group if it takes longer than timeoutMs. */

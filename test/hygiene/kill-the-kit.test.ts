@@ -9,12 +9,12 @@ then busy-loops, so no timer, signal handler or in-process watchdog in it can
 ever run. Only the keeper (cli/harness/keeper.mjs), a separate process leading
 the group, can end them.
 */
-import {execFileSync, spawnSync} from 'node:child_process';
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {randomBytes} from 'node:crypto';
 import {afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {runProgramSync} from '../../cli/harness/run-program.js';
+import {shellQuote, TmuxSession} from '../app/helpers/tmux.js';
 import {solutionsDir} from '../../cli/paths.js';
 import type {JsonReport} from '../../cli/reporters/json.js';
 import {
@@ -38,7 +38,14 @@ const GONE_WITHIN_MS = 5000;
 /** How long the learner's tree may take to appear (tsx compiles main.ts, then the children). */
 const TREE_WITHIN_MS = 15_000;
 
-const hasTmux = spawnSync('tmux', ['-V'], {stdio: 'ignore'}).status === 0;
+const hasTmux = (() => {
+	try {
+		runProgramSync('tmux', ['-V']);
+		return true;
+	} catch {
+		return false;
+	}
+})();
 
 const cleanups: Array<() => void> = [];
 
@@ -92,46 +99,27 @@ async function expectNothingLeft(fixture: Fixture, seen: LabProc[]): Promise<voi
 	expect(left, `still alive ${GONE_WITHIN_MS / 1000} s later:\n${describeProcs(left)}\n--- the tree before:\n${describeProcs(seen)}`).toEqual([]);
 }
 
-/** A private tmux server on its own socket, killed (socket file included) after the test. */
-function tmuxServer(): {tmux: (...args: string[]) => string; session: string} {
-	const socket = `ncl-hygiene-${randomBytes(6).toString('hex')}`;
-	const session = 'hygiene';
-	// Not nested in whatever tmux the tests may run in.
-	const {TMUX: _outer, ...env} = process.env;
-	const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env});
-	cleanups.push(() => {
-		spawnSync('tmux', ['-L', socket, 'kill-server'], {stdio: 'ignore'});
-		const dir = process.env.TMUX_TMPDIR || '/tmp';
-		rmSync(path.join(dir, `tmux-${process.getuid!()}`, socket), {force: true});
-	});
-	return {tmux, session};
-}
-
 /**
 Starts verify in a tmux pane, a real terminal: the kit is in the terminal's
 foreground process group, as when a learner types the command. The pane stays
 open after the kit exits so its last words and exit code can be read.
 */
-function verifyInTerminal(fixture: Fixture): {tmux: (...args: string[]) => string; session: string; screen: () => string} {
-	const {tmux, session} = tmuxServer();
+function verifyInTerminal(fixture: Fixture): {terminal: TmuxSession; screen: () => string} {
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'ncl-hygiene-tty-'));
 	cleanups.push(() => rmSync(dir, {recursive: true, force: true}));
 	const script = path.join(dir, 'run.sh');
-	const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 	writeFileSync(
 		script,
 		[
-			`cd ${quote(repoRoot)}`,
-			`env -u CI ${quote(process.execPath)} ${quote(cliFile)} verify 01-ipc --dir ${quote(fixture.dir)}`,
+			`env -u CI ${shellQuote(process.execPath)} ${shellQuote(cliFile)} verify 01-ipc --dir ${shellQuote(fixture.dir)}`,
 			'echo "kit exit code: $?"',
-			'sleep 60',
 			'',
 		].join('\n'),
 	);
-	tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', `bash ${quote(script)}`);
+	const terminal = new TmuxSession(`bash ${shellQuote(script)}`, {width: 120, height: 30, cwd: repoRoot});
+	cleanups.push(() => terminal.kill());
 	cleanups.push(() => killLeftovers(fixture.lab));
-	const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', session);
-	return {tmux, session, screen};
+	return {terminal, screen: () => terminal.captureAll()};
 }
 
 for (const name of ['orphans', 'orphans-busy']) {
@@ -159,9 +147,9 @@ for (const name of ['orphans', 'orphans-busy']) {
 		});
 
 		it.skipIf(!hasTmux)('on Ctrl-C in a real terminal', async () => {
-			const {tmux, session, screen} = verifyInTerminal(fixture);
+			const {terminal, screen} = verifyInTerminal(fixture);
 			const tree = await learnerTree(fixture);
-			tmux('send-keys', '-t', session, 'C-c');
+			terminal.sendKeys('C-c');
 			await expectNothingLeft(fixture, tree);
 			const text = await waitFor(() => {
 				const now = screen();
@@ -173,9 +161,10 @@ for (const name of ['orphans', 'orphans-busy']) {
 		});
 
 		it.skipIf(!hasTmux)('when the terminal is closed under it (SIGHUP)', async () => {
-			const {tmux, session} = verifyInTerminal(fixture);
+			const {terminal} = verifyInTerminal(fixture);
 			const tree = await learnerTree(fixture);
-			tmux('kill-session', '-t', session);
+			// The terminal's server goes, and with it the pane: the kit gets SIGHUP.
+			terminal.kill();
 			await expectNothingLeft(fixture, tree);
 		});
 

@@ -1,6 +1,6 @@
-import {execFileSync} from 'node:child_process';
 import path from 'node:path';
 import {expect, it} from 'vitest';
+import {runProgramSync} from '../../cli/harness/run-program.js';
 import {startersDir} from '../../cli/paths.js';
 import {runCheck} from './run-check.js';
 
@@ -11,5 +11,6 @@ it("shows the learner's variables only in 'try it yourself', as valid shell", as
 	const repro = outcome.failed?.failure.repro ?? '';
 	expect(repro).toMatch(/WORKERS=3 PORT=\d+ HOST=127\.0\.0\.1 npx tsx main\.ts/);
 	expect(repro).not.toMatch(/NODE_OPTIONS|NCL_HOLD_FILE/);
-	execFileSync('bash', ['-n', '-c', repro]);
+	// bash -n parses without running: a syntax error fails with bash's own message.
+	runProgramSync('bash', ['-n', '-c', repro]);
 }, 60_000);
