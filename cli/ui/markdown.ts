@@ -40,6 +40,14 @@ const UNLIMITED = 100_000;
 const CODE = '\uE000';
 const TABLE = '\uE001';
 const RULE = '\uE002';
+/**
+Stands for an empty line inside a list item. marked-terminal drops empty lines
+there (filter(identity)) unless colours are on, when its chalk.reset style makes
+them non-empty: so a code block or a second paragraph in a list item had blank
+rows around it in a colour terminal and none with NO_COLOR or in the tests. The
+listitem style below marks them in both modes; the layout removes the mark.
+*/
+const BLANK = '\uE003';
 /** Marks a code line cut at the right edge (or, scrolled sideways, at the left). */
 export const CUT = '…';
 /** What marked-terminal puts in place of ':' inside inline code until its last pass. */
@@ -143,7 +151,10 @@ export function wrapAnsi(line: string, width: number): string[] {
 			if (isWideUnit(unit) && !isClosing(unit) && previous !== undefined && !isOpening(previous)) break;
 			word.push(unit);
 			index++;
-			if (isWideUnit(unit) && !isClosing(all[index]) && !isOpening(unit)) break;
+			// The next character, past any style change (**孤儿进程**。 closes the bold before the 。).
+			let next = index;
+			while (next < all.length && 'escape' in all[next]!) next++;
+			if (isWideUnit(unit) && !isClosing(all[next]) && !isOpening(unit)) break;
 		}
 		const wordLength = word.reduce((sum, unit) => sum + columnsOf(unit), 0);
 		const gapLength = gap.filter(unit => 'char' in unit).length;
@@ -319,8 +330,9 @@ function layoutLine(line: string, width: number, tables: Table[]): LessonRow[] {
 export async function renderLesson(source: string, width: number, colour = markdownColour()): Promise<LessonRow[]> {
 	const {Marked, markedTerminal, highlight} = await load();
 	const tables: Table[] = [];
-	const marked = new Marked(markedTerminal({width: UNLIMITED, reflowText: true, tab: 2, showSectionPrefix: false, emoji: false}), extension(tables, colour ? highlight : undefined));
-	let text = (await marked.parse(source)).trimEnd();
+	const keepBlankLines = (item: string) => item.replace(/^$/gm, BLANK);
+	const marked = new Marked(markedTerminal({width: UNLIMITED, reflowText: true, tab: 2, showSectionPrefix: false, emoji: false, listitem: keepBlankLines}), extension(tables, colour ? highlight : undefined));
+	let text = (await marked.parse(source)).trimEnd().replaceAll(BLANK, '');
 	if (!colour) {
 		text = stripAnsi(text);
 		for (const table of tables) {

@@ -44,6 +44,21 @@ function labStatus(workspace: string): string | undefined {
 	return state.labs[LAB]?.status;
 }
 
+/**
+The lesson's rows on screen (between the header and the position line) must be the very rows
+the reader laid out for this width: a row too wide, which the terminal would wrap again, shifts
+every row below it. (tmux never shows a row wider than the pane, so that alone proves nothing.)
+*/
+function expectRowsAsLaidOut(screen: string, height: number, position: RegExp, laidOut: string[], lab: string): void {
+	const rows = screen.replace(/\n$/, '').split('\n');
+	expect(rows.length, lab).toBeLessThanOrEqual(height);
+	const at = rows.findIndex(row => position.test(row));
+	expect(at, `${lab}: the position line on screen`).toBeGreaterThan(0);
+	const [, first, last] = position.exec(rows[at]!)!;
+	const shown = rows.slice(1, at).map(row => row.slice(1).trimEnd());
+	expect(shown, lab).toEqual(laidOut.slice(Number(first) - 1, Number(last)));
+}
+
 describe('the app in a terminal', () => {
 	it('watch mode: the solution saved in passes, a syntax error fails, q stops everything', async () => {
 		const workspace = await initWorkspace('ws');
@@ -159,30 +174,41 @@ describe('the app in a terminal', () => {
 	}, 120_000);
 
 	// The bundle replaces some dependencies (scripts/bundle.mjs); Markdown rendering pulls in
-	// the most of them (marked-terminal, its tables, highlighting), so read every lesson in it.
-	// One launch per lab, the lab made current in the state file: a key sent right after a view
-	// changes can reach the terminal before the new view listens (Ink subscribes in an effect).
-	it('opens every lab\'s lesson in the bundled app', async () => {
+	// the most of them (marked-terminal, its tables, highlighting), so read every lesson in it,
+	// at both sizes a learner's terminal is likely to have: its first screen and its last (G),
+	// row for row as the reader laid them out. (Every row of every lesson is laid out within 60, 80 and
+	// 100 columns in test/ui/lesson-layout.test.tsx; this proves the terminal shows them so.)
+	// One launch per lab, the lab made current in the state file.
+	it.each([
+		[80, 24],
+		[100, 30],
+	])("opens every lab's lesson in the bundled app at %ix%i, first and last screen as laid out for the width", async (width, height) => {
 		const workspace = await initWorkspace('ws');
 		const stateFile = path.join(workspace, 'node-cluster-lab.json');
+		const shownAsLaidOut = (lab: string, screen: string, laidOut: string[]) => expectRowsAsLaidOut(screen, height, new RegExp(`^${lab} lesson · rows (\\d+)-(\\d+) of`), laidOut, lab);
 		for (const lab of loadCatalog()) {
+			const laidOut = (await renderLesson(lessonBody(lab), width - 2, false)).map(row => row.text.trimEnd());
 			writeFileSync(stateFile, JSON.stringify({...JSON.parse(readFileSync(stateFile, 'utf8')), current: lab.id}));
-			const app = openApp(workspace, 100, 30);
+			const app = openApp(workspace, width, height);
 			await app.waitFor(new RegExp(`❯ ${lab.id}`));
 			await app.waitForRawMode();
 			app.sendKeys('l');
 			await app.waitFor(new RegExp(`${lab.id} lesson · rows`));
 			// The renderer loads on the first lesson opened: wait for the text, or the error in its place.
-			const screen = await app.waitFor(new RegExp(`${escapeRegExp(lab.title)}|Could not render`));
-			expect(screen, lab.id).not.toMatch(/Could not render/);
+			const first = await app.waitFor(new RegExp(`${escapeRegExp(lab.title)}|Could not render`));
+			expect(first, lab.id).not.toMatch(/Could not render/);
+			shownAsLaidOut(lab.id, first, laidOut);
+			app.sendKeys('G');
+			// The position line then says rows N-M of M: the last row is on screen.
+			shownAsLaidOut(lab.id, await app.waitFor(new RegExp(`${lab.id} lesson · rows \\d+-(\\d+) of \\1\\b`)), laidOut);
 			app.sendKeys('q');
 			expect(await app.waitForExit(15_000)).toBe(0);
 			app.kill();
 			session = undefined;
 		}
-	}, 180_000);
+	}, 300_000);
 
-	it('opens every lab\'s zh-CN lesson in the bundled app at 80x24, no row wider than the terminal', async () => {
+	it('opens every lab\'s zh-CN lesson in the bundled app at 80x24, rows as laid out, none wider than the terminal', async () => {
 		const workspace = await initWorkspace('ws');
 		const stateFile = path.join(workspace, 'node-cluster-lab.json');
 		for (const lab of loadCatalog(lessonsDir, 'zh-CN')) {
@@ -196,6 +222,8 @@ describe('the app in a terminal', () => {
 			const screen = await app.waitFor(new RegExp(`${escapeRegExp(lab.title)}|无法渲染`));
 			expect(screen, lab.id).not.toMatch(/无法渲染/);
 			for (const row of screen.replace(/\n$/, '').split('\n')) expect(textWidth(row), `${lab.id}: ${row}`).toBeLessThanOrEqual(80);
+			const laidOut = (await renderLesson(lessonBody(lab), 80 - 2, false)).map(row => row.text.trimEnd());
+			expectRowsAsLaidOut(screen, 24, new RegExp(`^${lab.id} 课程 · 第 (\\d+)-(\\d+) 行`), laidOut, lab.id);
 			app.sendKeys('q');
 			expect(await app.waitForExit(15_000)).toBe(0);
 			app.kill();

@@ -8,6 +8,7 @@ checks hold for any Markdown, not for today's text.
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {cleanup, render} from 'ink-testing-library';
+import chalk from 'chalk';
 import {Marked, type Token} from 'marked';
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {splitFrontMatter} from '../../cli/catalog.js';
@@ -91,6 +92,26 @@ describe.each(lessons)('$file', ({body}) => {
 	});
 });
 
+// A learner's terminal has colours; NO_COLOR, a pipe and these tests do not. marked-terminal's
+// output depends on chalk's level (it dropped the blank rows around a code block in a list item
+// only without colours): the rows must be the same either way, so what is tested is what is seen.
+describe.each(lessons)('$file with colours on and off', ({body}) => {
+	it('lays out the same rows', async () => {
+		const level = chalk.level;
+		const rowsAt = async (chalkLevel: typeof chalk.level, colour: boolean) => {
+			chalk.level = chalkLevel;
+			try {
+				return (await renderLesson(body, textWidth(80), colour)).map(row => stripAnsi(row.text).trimEnd());
+			} finally {
+				chalk.level = level;
+			}
+		};
+		const plain = await rowsAt(0, false);
+		expect(await rowsAt(1, true)).toEqual(plain);
+		expect(await rowsAt(3, false)).toEqual(plain);
+	});
+});
+
 describe('tables', () => {
 	const table = {
 		header: ['setting', 'what it does', 'default'],
@@ -128,6 +149,12 @@ describe('wrapping and cutting', () => {
 		expect(first).toBe('\u001B[1mbold words\u001B[0m');
 		expect(second).toBe('\u001B[1mhere\u001B[22m');
 		expect(wrapAnsi('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
+	});
+
+	it('keeps closing punctuation with the character before it, a style change between them or not', () => {
+		// 12 columns hold 成为孤儿进程 but not its 。: then 程 moves down with it, and 。 never starts a row.
+		expect(wrapAnsi('成为孤儿进程。一行', 12).map(stripAnsi)).toEqual(['成为孤儿进', '程。一行']);
+		expect(wrapAnsi('成为\u001B[1m孤儿进程\u001B[22m。一行', 12).map(stripAnsi)).toEqual(['成为孤儿进', '程。一行']);
 	});
 
 	it('cuts a code line with a marker and scrolls it sideways', () => {

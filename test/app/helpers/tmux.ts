@@ -37,14 +37,26 @@ export class TmuxSession {
 		return this.tmux('capture-pane', '-p', '-S', '-', '-t', 'e2e');
 	}
 
-	/** Bounded polling until the screen shows `what`; the screen, or an error with the last screen. */
+	/**
+	Bounded polling until the screen shows `what` and has settled: the same screen twice, 100 ms
+	apart. Ink writes a frame in one write, but a frame larger than the pty's buffer reaches tmux in
+	pieces, and a capture between two pieces shows the new frame's top over the old frame's bottom
+	(on a busy machine the failure line was seen above the footer of the run before it). Every screen
+	waited for here is a still one, with no spinner.
+	*/
 	async waitFor(what: string | RegExp, timeoutMs = 15_000): Promise<string> {
 		const deadline = Date.now() + timeoutMs;
+		const shows = (screen: string) => (typeof what === 'string' ? screen.includes(what) : what.test(screen));
+		let matched: string | undefined;
 		for (;;) {
 			const screen = this.capture();
-			if (typeof what === 'string' ? screen.includes(what) : what.test(screen)) return screen;
-			if (Date.now() > deadline) throw new Error(`no ${String(what)} on screen within ${timeoutMs} ms; the screen:\n${screen}`);
-			await delay(50);
+			if (shows(screen) && screen === matched) return screen;
+			matched = shows(screen) ? screen : undefined;
+			if (Date.now() > deadline) {
+				const why = matched === undefined ? `no ${String(what)} on screen` : `the screen showing ${String(what)} did not settle`;
+				throw new Error(`${why} within ${timeoutMs} ms; the screen:\n${screen}`);
+			}
+			await delay(matched === undefined ? 50 : 100);
 		}
 	}
 
