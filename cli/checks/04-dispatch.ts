@@ -3,6 +3,8 @@ import {readFileSync} from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
+import {armHold, holdEnvironment, HOLD_VARIABLES, type Hold} from '../harness/hold-at-start.js';
+import {rowsTouching} from '../harness/upstream-connections.js';
 import {descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {writeAtOnce, writtenWhileFrozen} from '../harness/write-at-once.js';
@@ -22,6 +24,14 @@ const PRIORITY_PREFIX = '127.0.7.';
 const SECOND_PREFIX = '127.0.12.';
 /** How long a request may wait for children that are still starting (tsx compiles worker.ts; seconds on a busy machine). */
 const STARTUP_ALLOWANCE_MS = 15_000;
+/**
+How long the children of a restarted program are held at their start (at most; the checker lets
+them go once its early connections are accepted). A primary that waits for its children before it
+listens is restarted this much later; the others not at all.
+*/
+const EARLY_HOLD_MS = 6000;
+/** How long the primary may take to accept the early connections, once they are all connected. */
+const ACCEPT_WAIT_MS = 2000;
 /** The supplementary group a root-run program starts with (see supplementaryGroups below). */
 const ROOT_GROUP = 0;
 
@@ -153,6 +163,8 @@ async function exchange(
 		enoughWaiting?: () => boolean;
 		/** Called when a child holds the connection and the primary let go. */
 		onHandover?: () => void;
+		/** Called once the connection is made (with its client port) or could not be (undefined). */
+		onConnected?: (clientPort: number | undefined) => void;
 	} = {},
 ): Promise<Exchange> {
 	const {host, port} = context;
@@ -172,6 +184,7 @@ async function exchange(
 			resolve(describeError(error));
 		});
 	});
+	options.onConnected?.(connectError === undefined ? socket.localPort : undefined);
 	if (connectError !== undefined) {
 		socket.destroy();
 		return failed(connectError);
@@ -649,21 +662,50 @@ async function requirePriority(context: StepContext, prefix: string, perClient: 
 }
 
 /**
-Requests racing start-up: sent from several addresses the moment the restarted
-program listens, while its children are most likely still starting (tsx
-compiles worker.ts). Every one must be answered: a connection can wait for a
-child. Returns a note.
+Requests racing start-up, made certain: `restartHeld` arms the hold for the
+children only (hold-at-start.cjs), so a primary that listens at once does so
+while its children are still held at their start, then restarts the program.
 */
-async function requireEarlyAnswered(context: StepContext, clients: readonly string[] = HASH_CLIENTS): Promise<string> {
+async function restartHeld(context: StepContext, env: Record<string, string>): Promise<Hold> {
+	const hold = armHold(context.env.NCL_HOLD_FILE!, {ipcChildrenOnly: {maxMs: EARLY_HOLD_MS}});
+	try {
+		await context.restart(env);
+	} catch (error) {
+		hold.release();
+		throw error;
+	}
+	return hold;
+}
+
+/** True when the primary has taken each of these connections from its listen queue (or closed it). */
+function acceptedAll(port: number, clientPorts: readonly number[]): boolean {
+	const rows = rowsTouching(port);
+	// In the listen queue, a connection's server side is ESTABLISHED and no process holds it (inode 0).
+	return clientPorts.every(clientPort => !rows.some(row => row.localPort === port && row.remotePort === clientPort && row.state === 'ESTABLISHED' && row.inode === 0));
+}
+
+/**
+Connections opened from several addresses the moment the restarted program
+listens. With `hold` (see restartHeld) they come while the children are held
+at their start: once the primary has accepted all of them, the children are let
+go. Every one must be answered: a connection can wait for a child. A primary
+that listens only once its children are ready listens after the hold expired;
+then nothing is early, and that is right too. Returns a note.
+*/
+async function requireEarlyAnswered(context: StepContext, hold: Hold, clients: readonly string[] = HASH_CLIENTS): Promise<string> {
 	const EARLY = 8;
 	context.waitingFor(`${EARLY} requests sent the moment your restarted program listened`);
 	const kids = ipcChildren(context.primaryPid);
 	const started = Date.now();
+	const clientPorts: number[] = [];
+	let connects = 0;
+	let allConnected!: () => void;
+	const connected = new Promise<void>(resolve => (allConnected = resolve));
 	// Connected at once, written once a child holds the connection (see exchange), so that
 	// a missing pauseOnConnect does not show here but in the robustness step.
 	// Once one connection has reached a child, the children are up: the others wait no longer than usual.
 	let firstHandover: number | undefined;
-	const answers = await Promise.all(
+	const pending = Promise.all(
 		clients.slice(0, EARLY).map(localAddress =>
 			exchange(context, '/', [context.primaryPid, ...kids], {
 				precise: true,
@@ -672,15 +714,30 @@ async function requireEarlyAnswered(context: StepContext, clients: readonly stri
 				timeoutMs: STARTUP_ALLOWANCE_MS,
 				onHandover: () => (firstHandover ??= Date.now()),
 				enoughWaiting: () => firstHandover !== undefined && Date.now() - firstHandover > HANDOVER_MAX_MS,
+				onConnected: clientPort => {
+					if (clientPort !== undefined) clientPorts.push(clientPort);
+					if (++connects === EARLY) allConnected();
+				},
 			}),
 		),
 	);
+	let trap: string;
+	try {
+		context.waitingFor(`your primary to accept ${EARLY} connections while its children are held at their start`);
+		await Promise.race([connected, delay(EARLY_HOLD_MS, undefined, {signal: context.signal}).catch(() => undefined)]);
+		await pollUntil(() => (acceptedAll(context.port, clientPorts) ? true : undefined), ACCEPT_WAIT_MS, context);
+		const held = hold.held();
+		trap = held.length > 0 ? `, accepted while children ${list(held)} were held at their start` : ' (no child was still held by then: nothing was early)';
+	} finally {
+		hold.release();
+	}
+	const answers = await pending;
 	const failed = answers.filter(answer => answer.status !== 200);
 	if (failed.length > 0) {
 		const reasons = [...new Set(failed.map(answer => answer.error ?? `status ${answer.status}`))];
-		context.fail(droppedEarly(context, `${failed.length} of ${EARLY} connections opened the moment your program listened got no answer`, `all ${EARLY} answered 200 within ${STARTUP_ALLOWANCE_MS / 1000} s`, `${reasons.join('; ')} (${kids.length} IPC children when they connected)`));
+		context.fail(droppedEarly(context, `${failed.length} of ${EARLY} connections opened the moment your program listened got no answer`, `all ${EARLY} answered 200 within ${STARTUP_ALLOWANCE_MS / 1000} s`, `${reasons.join('; ')} (${kids.length} IPC children when they connected${trap})`));
 	}
-	return `${EARLY} connections opened at start-up answered within ${Date.now() - started} ms`;
+	return `${EARLY} connections opened at start-up${trap}, answered within ${Date.now() - started} ms`;
 }
 
 /** The failure for connections dropped because no child was ready yet. */
@@ -697,7 +754,8 @@ function droppedEarly(context: StepContext, what: string, expected: string, actu
 export const dispatchCheck: LabCheck = {
 	lab: '04-dispatch',
 	// STRATEGY is left out on purpose: the first run checks that round-robin is the default.
-	env: () => ({WORKERS: String(WORKERS)}),
+	env: () => ({WORKERS: String(WORKERS), ...holdEnvironment('ncl-04-hold')}),
+	kitVariables: HOLD_VARIABLES,
 	variables: {
 		WORKERS: [String(WORKERS), String(HASH_WORKERS)],
 		STRATEGY: ['round-robin', 'ip-hash', 'priority'],
@@ -970,9 +1028,9 @@ export const dispatchCheck: LabCheck = {
 			timeoutMs: 180_000,
 			async run(context) {
 				context.memo.set('previous', children(context));
-				await context.restart({STRATEGY: 'ip-hash', WORKERS: String(HASH_WORKERS)});
+				const hold = await restartHeld(context, {STRATEGY: 'ip-hash', WORKERS: String(HASH_WORKERS)});
 				const crowd: Crowd = {under: ' under STRATEGY=ip-hash', clients: HASH_CLIENTS};
-				const early = await requireEarlyAnswered(context);
+				const early = await requireEarlyAnswered(context, hold);
 				await freshChildren(context);
 				context.memo.set('before-resets', await requireHonestPids(context, crowd, 8));
 				const lost = await requireNoneLost(context, crowd, 120);
@@ -1041,9 +1099,9 @@ export const dispatchCheck: LabCheck = {
 			title: `Restarted with STRATEGY=priority PRIORITY_PREFIX=${PRIORITY_PREFIX}: early connections, honest pids, nothing lost, no leaked files, resets survived`,
 			timeoutMs: 180_000,
 			async run(context) {
-				await context.restart({STRATEGY: 'priority', PRIORITY_PREFIX});
+				const hold = await restartHeld(context, {STRATEGY: 'priority', PRIORITY_PREFIX});
 				const crowd = priorityCrowd(PRIORITY_PREFIX);
-				const early = await requireEarlyAnswered(context, crowd.clients);
+				const early = await requireEarlyAnswered(context, hold, crowd.clients);
 				await freshChildren(context);
 				context.memo.set('before-resets', await requireHonestPids(context, crowd, 8));
 				const lost = await requireNoneLost(context, crowd, 120);
