@@ -1,5 +1,7 @@
 import http from 'node:http';
+import {keepOnePerPid, type KeptAnswer as KeptReply} from '../harness/kept-connection.js';
 import {LoadLoop} from '../harness/load-loop.js';
+import {nothingUnread} from '../harness/unread.js';
 import {descendantsOf, environ, holdersOf, isAlive, listenInodes, readProc} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {requireHonestPids} from './honest-pids.js';
@@ -349,6 +351,43 @@ async function requireCounted(context: StepContext, before: Stats, kept: Served[
 	});
 }
 
+/**
+GET /stats requests that certainly wait side by side in one worker: two kept
+connections to each worker, the primary stopped (SIGSTOP) while each of them
+sends a GET /stats, and continued once every worker has read both requests
+(nothing left unread on any connection to the port: a worker reads, parses and
+runs its handler in one go). A worker that keeps "the" waiting response in one
+variable answers only one of its two. Tried up to 3 times when a worker was too
+slow to read before the primary had to go on (the worker's own 2 s limit).
+*/
+async function statsSideBySide(context: StepContext, pids: readonly number[]): Promise<{replies: Array<{pid: number; reply: KeptReply}>; workers: number} | undefined> {
+	const READ_WITHIN_MS = 1000;
+	for (let attempt = 1; attempt <= 3 && !context.signal.aborted; attempt++) {
+		context.waitingFor(`two kept connections to each of the workers ${list(pids)} (attempt ${attempt} of at most 3)`);
+		const firsts = await keepOnePerPid({host: context.host, port: context.port, pids, path: '/stats', timeoutMs: REQUEST_MS, signal: context.signal});
+		const seconds = await keepOnePerPid({host: context.host, port: context.port, pids, path: '/stats', timeoutMs: REQUEST_MS, signal: context.signal});
+		const pairs = [...firsts].filter(([pid]) => seconds.has(pid)).map(([pid, first]) => ({pid, connections: [first, seconds.get(pid)!]}));
+		let stopped = false;
+		try {
+			if (pairs.length === 0) continue;
+			process.kill(context.primaryPid, 'SIGSTOP');
+			stopped = true;
+			let written = 0;
+			const pending = pairs.flatMap(({pid, connections}) => connections.map(connection => connection.request('/stats', {timeoutMs: REQUEST_MS, onWritten: () => written++}).then(reply => ({pid, reply}))));
+			context.waitingFor(`workers ${list(pairs.map(pair => pair.pid))} to read two GET /stats each while the primary is stopped`);
+			const read = await pollUntil(() => (written === pending.length && nothingUnread(context.port) ? true : undefined), READ_WITHIN_MS, context);
+			process.kill(context.primaryPid, 'SIGCONT');
+			stopped = false;
+			const replies = await Promise.all(pending);
+			if (read) return {replies, workers: pairs.length};
+		} finally {
+			if (stopped && isAlive(context.primaryPid)) process.kill(context.primaryPid, 'SIGCONT');
+			for (const connection of [...firsts.values(), ...seconds.values()]) connection.close();
+		}
+	}
+	return undefined;
+}
+
 /** GET /stats counts every request, by pid, in the primary (run under each policy). */
 function statsStep(id: string, policy: Policy): Step {
 	return {
@@ -377,6 +416,19 @@ function statsStep(id: string, policy: Policy): Step {
 					repro: `for i in $(seq 6); do ${context.curl('/stats')} & done; wait`,
 				});
 			}
+			const workers = clusterWorkers(context.primaryPid).map(worker => worker.pid);
+			const sideBySide = await statsSideBySide(context, workers);
+			const lost = sideBySide?.replies.filter(({reply}) => reply.status === 0) ?? [];
+			if (lost.length > 0) {
+				context.fail({
+					message: `${lost.length} of ${sideBySide!.replies.length} GET /stats sent at once got no counts (two waiting side by side in each worker while the primary was stopped): a worker waiting for several answers from the primary does not match them to its requests`,
+					expected: `every GET /stats answered: 200 with the counts (or 504 from a worker that waited 2 s)`,
+					actual: lost.map(({pid, reply}) => `worker ${pid}: ${reply.error ?? `status ${reply.status}`}`).join('\n'),
+					hint: "Give each GET /stats its own id (nextId++), keep the response in a Map under it, send the id with getStats, and answer waiting.get(msg.id) when the primary's reply comes back: one variable for 'the' waiting response loses all but the last.",
+					repro: `for i in $(seq 6); do ${context.curl('/stats')} & done; wait`,
+				});
+			}
+			const sideNote = sideBySide ? `${sideBySide.replies.length} GET /stats waiting side by side in ${sideBySide.workers} workers, each answered` : 'no two GET /stats could be made to wait side by side in one worker (a busy machine): judged on the 12 sent at once';
 			context.waitingFor(`${KEPT} requests on one keep-alive connection and ${FRESH} on fresh connections`);
 			const kept = await keepAliveRequests(context, '/', KEPT);
 			const fresh = await context.http.burst({count: FRESH, concurrency: 3, timeoutMs: REQUEST_MS, path: index => `/?count=${index}`});
@@ -391,7 +443,7 @@ function statsStep(id: string, policy: Policy): Step {
 			if (bad.length > 0) {
 				context.fail({message: `${bad.length} of ${KEPT + FRESH} requests failed or had no x-worker-pid`, expected: 'every GET / answered 200 with x-worker-pid', actual: describeFailures(bad.map(answer => ({path: '/', status: answer.status, headers: {}, body: '', ms: 0, finishedAt: 0, error: answer.error}))), repro: context.curl('/')});
 			}
-			context.note(await requireCounted(context, before, kept, fresh, {repro}));
+			context.note(`${sideNote}; ${await requireCounted(context, before, kept, fresh, {repro})}`);
 		},
 	};
 }
@@ -409,7 +461,7 @@ function sigkillStep(id: string, policy: Policy): Step {
 			const repro = `${context.runItYourself} &  sleep 2; kill -9 <a worker pid>; sleep 1; ps -o pid,args --ppid <primary pid>`;
 			const statsRepro = `${context.curl('/stats')}; kill -9 <a worker pid>; sleep 2; for i in $(seq 12); do curl -s -o /dev/null ${context.baseUrl}/; done; ${context.curl('/stats')}`;
 			const countsBefore = await settledStats(context, {repro: statsRepro});
-			const loop = new LoadLoop({client: context.http, lanes: LANES, path: sequence => `/?n=${sequence}`, fresh: true, timeoutMs: LOOP_REQUEST_MS, maxMs: 20_000, maxRequests: 20_000});
+			const loop = new LoadLoop({client: context.http, lanes: LANES, path: sequence => `/?n=${sequence}`, fresh: true, timeoutMs: LOOP_REQUEST_MS, maxMs: 20_000, maxRequests: 60_000});
 			try {
 				context.waitingFor('the load loop to get its first answers');
 				await loop.waitForAnswers(15);
