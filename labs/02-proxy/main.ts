@@ -24,8 +24,8 @@ const HOST = process.env.HOST ?? '127.0.0.1';
 //   STRATEGY  'round-robin' (the default) or 'ip-hash'
 
 // The Contract's figures.
-const UPSTREAM_TIMEOUT_MS = 2000; // no answer begun this long after the backend has the request: 504
-const RETRY_AFTER_MS = 1000; // a backend that refused a connection rests this long
+const UPSTREAM_TIMEOUT_MS = 1000; // no answer begun this long after the backend has the request: 504
+const RETRY_AFTER_MS = 500; // a backend that refused a connection rests this long
 const MAX_SOCKETS = 8; // connections to each backend, at most
 
 // TODO: the backends. One record per backend: its port (PORT + 1 + i),

@@ -15,9 +15,9 @@ const WORKERS = Number(process.env.WORKERS ?? 2);
 const STRATEGY = process.env.STRATEGY ?? 'round-robin';
 
 /** A backend that has the whole request and has not begun its answer after this long: 504. */
-const UPSTREAM_TIMEOUT_MS = 2000;
+const UPSTREAM_TIMEOUT_MS = 1000;
 /** A backend that refused a connection gets no request for this long, then is tried again. */
-const RETRY_AFTER_MS = 1000;
+const RETRY_AFTER_MS = 500;
 /** At most this many connections to each backend, reused from one request to the next. */
 const MAX_SOCKETS = 8;
 
