@@ -329,6 +329,15 @@ async function requireKillSurvived(context: StepContext, options: {victim: Backe
 			if (answer) return {at: answer.finishedAt, what: 'got a request'};
 			return newConnections(connectionsBefore, upstreamConnections([context.host], victim.port)).total > 0 ? {at: Date.now(), what: 'got a connection from your proxy'} : undefined;
 		}, RETRY_AFTER_MS + 4000, context);
+		if (readmitted !== undefined) {
+			// A connect refused just before the new backend listened can reach the proxy's event loop
+			// just after it had already sent the backend a request: a right proxy then keeps it out for
+			// RETRY_AFTER_MS more (seen once on Node 24 in CI, where the full-health burst that follows
+			// found it skipped). Any such refusal was sent before `backAt`, so a request that reaches
+			// the backend and started RETRY_AFTER_MS after `backAt` proves none is left to come.
+			context.waitingFor(`a request reaching the new backend ${back} that started ${RETRY_AFTER_MS} ms after it listened${under}`);
+			await pollUntil(() => (sent.some(answer => answer.pid === back && answer.status === 200 && answer.startedAt >= backAt + RETRY_AFTER_MS) ? true : undefined), RETRY_AFTER_MS + 4000, context);
+		}
 		stop = true;
 		await lanes;
 		const failed = sent.filter(answer => answer.status !== 200);
