@@ -1,7 +1,6 @@
 import http from 'node:http';
-import {keepOnePerPid, type KeptAnswer as KeptReply} from '../harness/kept-connection.js';
 import {LoadLoop} from '../harness/load-loop.js';
-import {nothingUnread} from '../harness/unread.js';
+import {sideBySideInWorkers} from '../harness/side-by-side.js';
 import {descendantsOf, environ, holdersOf, isAlive, listenInodes, readProc} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {requireHonestPids} from './honest-pids.js';
@@ -351,43 +350,6 @@ async function requireCounted(context: StepContext, before: Stats, kept: Served[
 	});
 }
 
-/**
-GET /stats requests that certainly wait side by side in one worker: two kept
-connections to each worker, the primary stopped (SIGSTOP) while each of them
-sends a GET /stats, and continued once every worker has read both requests
-(nothing left unread on any connection to the port: a worker reads, parses and
-runs its handler in one go). A worker that keeps "the" waiting response in one
-variable answers only one of its two. Tried up to 3 times when a worker was too
-slow to read before the primary had to go on (the worker's own 2 s limit).
-*/
-async function statsSideBySide(context: StepContext, pids: readonly number[]): Promise<{replies: Array<{pid: number; reply: KeptReply}>; workers: number} | undefined> {
-	const READ_WITHIN_MS = 1000;
-	for (let attempt = 1; attempt <= 3 && !context.signal.aborted; attempt++) {
-		context.waitingFor(`two kept connections to each of the workers ${list(pids)} (attempt ${attempt} of at most 3)`);
-		const firsts = await keepOnePerPid({host: context.host, port: context.port, pids, path: '/stats', timeoutMs: REQUEST_MS, signal: context.signal});
-		const seconds = await keepOnePerPid({host: context.host, port: context.port, pids, path: '/stats', timeoutMs: REQUEST_MS, signal: context.signal});
-		const pairs = [...firsts].filter(([pid]) => seconds.has(pid)).map(([pid, first]) => ({pid, connections: [first, seconds.get(pid)!]}));
-		let stopped = false;
-		try {
-			if (pairs.length === 0) continue;
-			process.kill(context.primaryPid, 'SIGSTOP');
-			stopped = true;
-			let written = 0;
-			const pending = pairs.flatMap(({pid, connections}) => connections.map(connection => connection.request('/stats', {timeoutMs: REQUEST_MS, onWritten: () => written++}).then(reply => ({pid, reply}))));
-			context.waitingFor(`workers ${list(pairs.map(pair => pair.pid))} to read two GET /stats each while the primary is stopped`);
-			const read = await pollUntil(() => (written === pending.length && nothingUnread(context.port) ? true : undefined), READ_WITHIN_MS, context);
-			process.kill(context.primaryPid, 'SIGCONT');
-			stopped = false;
-			const replies = await Promise.all(pending);
-			if (read) return {replies, workers: pairs.length};
-		} finally {
-			if (stopped && isAlive(context.primaryPid)) process.kill(context.primaryPid, 'SIGCONT');
-			for (const connection of [...firsts.values(), ...seconds.values()]) connection.close();
-		}
-	}
-	return undefined;
-}
-
 /** GET /stats counts every request, by pid, in the primary (run under each policy). */
 function statsStep(id: string, policy: Policy): Step {
 	return {
@@ -417,7 +379,9 @@ function statsStep(id: string, policy: Policy): Step {
 				});
 			}
 			const workers = clusterWorkers(context.primaryPid).map(worker => worker.pid);
-			const sideBySide = await statsSideBySide(context, workers);
+			// Two GET /stats that certainly wait side by side in each worker (see side-by-side.ts).
+			const pairs = await sideBySideInWorkers({host: context.host, port: context.port, primaryPid: context.primaryPid, signal: context.signal, pids: workers, pinPath: '/stats', paths: () => ['/stats', '/stats'], timeoutMs: REQUEST_MS, readWithinMs: 1000, attempts: 3, waitingFor: what => context.waitingFor(what)});
+			const sideBySide = pairs.read ? {replies: pairs.replies.filter(reply => reply.sideBySide), workers: pairs.workers} : undefined;
 			const lost = sideBySide?.replies.filter(({reply}) => reply.status === 0) ?? [];
 			if (lost.length > 0) {
 				context.fail({

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto';
 import {KeptConnection, keepOnePerPid, stalledUpload, type KeptAnswer} from '../harness/kept-connection.js';
-import {nothingUnread} from '../harness/unread.js';
+import {sideBySideInWorkers} from '../harness/side-by-side.js';
 import {descendantsOf, isAlive} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
 import {clusterWorkers, describeFailures, list, pollUntil, requireWholeAgain, requireWorkerPid, sigtermStep, startsStep} from './common.js';
@@ -374,46 +374,35 @@ const crossTalkStep: Step = {
 			const ok = index % 2 === 0 ? answer.body === wanted : counterValue(answer.body) === counters.get(route.slice('/counter/'.length));
 			if (answer.status !== 200 || !ok) wrong.push(`GET ${route} → ${answer.error ?? `${answer.status} ${text(answer.body, 60)}`}${answer.pid === undefined ? '' : ` (worker ${answer.pid})`}, not ${text(wanted, 60)}`);
 		});
-		// Requests that surely wait side by side in one worker: two kept connections per worker, the primary
-		// stopped (SIGSTOP) while each sends a read of the same name (one GET /kv, one GET /counter), then continued.
+		// Reads of the same name that certainly wait side by side in each worker (see side-by-side.ts): one
+		// GET /kv and one GET /counter, so a worker that matches replies by the name answers one wrongly.
 		const pids = workerPids(context);
-		context.waitingFor(`two kept connections to each of the workers ${list(pids)}`);
-		const firsts = await keepOnePerPid({host: context.host, port: context.port, pids, path: `/counter/${keys[0]}`, timeoutMs: REQUEST_MS, signal: context.signal});
-		const seconds = await keepOnePerPid({host: context.host, port: context.port, pids, path: `/counter/${keys[0]}`, timeoutMs: REQUEST_MS, signal: context.signal});
-		let stopped = false;
-		let together = 0;
-		try {
-			const pending: Array<{route: string; want: string; answer: Promise<KeptAnswer>}> = [];
-			let written = 0;
-			process.kill(context.primaryPid, 'SIGSTOP');
-			stopped = true;
-			[...firsts].forEach(([pid, connection], index) => {
-				const other = seconds.get(pid);
-				if (!other) return;
-				const name = keys[index % 5]!;
-				together++;
-				pending.push({route: `/kv/${name}`, want: values.get(name)!, answer: connection.request(`/kv/${name}`, {timeoutMs: REQUEST_MS, onWritten: () => written++})});
-				pending.push({route: `/counter/${name}`, want: JSON.stringify({value: counters.get(name)}), answer: other.request(`/counter/${name}`, {timeoutMs: REQUEST_MS, onWritten: () => written++})});
-			});
-			// Continued once every worker has read both of its reads (bounded: the workers' own reply timeout runs).
-			context.waitingFor(`${pending.length} reads to be read by ${together} workers while the primary is stopped`);
-			await pollUntil(() => (written === pending.length && nothingUnread(context.port) ? true : undefined), 1000, context);
-			process.kill(context.primaryPid, 'SIGCONT');
-			stopped = false;
-			for (const {route, want, answer} of pending) {
-				const got = await answer;
-				const ok = route.startsWith('/kv/') ? got.body.toString('utf8') === want : counterValue(got.body) === (JSON.parse(want) as {value: number}).value;
-				if (got.status !== 200 || !ok) wrong.push(`GET ${route} (waiting beside a read of the same name) → ${got.error ?? `${got.status} ${text(got.body, 60)}`}${got.pid === undefined ? '' : ` (worker ${got.pid})`}, not ${text(want, 60)}`);
-			}
-		} finally {
-			if (stopped && isAlive(context.primaryPid)) process.kill(context.primaryPid, 'SIGCONT');
-			for (const connection of [...firsts.values(), ...seconds.values()]) connection.close();
+		const name = (index: number) => keys[index % 5]!;
+		const pairs = await sideBySideInWorkers({
+			host: context.host,
+			port: context.port,
+			primaryPid: context.primaryPid,
+			signal: context.signal,
+			pids,
+			pinPath: `/counter/${keys[0]}`,
+			paths: (_pid, index) => [`/kv/${name(index)}`, `/counter/${name(index)}`],
+			timeoutMs: REQUEST_MS,
+			readWithinMs: 1000,
+			attempts: 3,
+			waitingFor: what => context.waitingFor(what),
+		});
+		const together = pairs.workers;
+		for (const {path: route, reply: got} of pairs.replies) {
+			const key = route.slice(route.lastIndexOf('/') + 1);
+			const want = route.startsWith('/kv/') ? values.get(key)! : JSON.stringify({value: counters.get(key)});
+			const ok = route.startsWith('/kv/') ? got.body.toString('utf8') === want : counterValue(got.body) === counters.get(key);
+			if (got.status !== 200 || !ok) wrong.push(`GET ${route} (waiting beside a read of the same name) → ${got.error ?? `${got.status} ${text(got.body, 60)}`}${got.pid === undefined ? '' : ` (worker ${got.pid})`}, not ${text(want, 60)}`);
 		}
 		if (together === 0 && wrong.length === 0) {
 			context.fail({
 				message: `The checker could not keep two connections to any one worker: this step could not judge`,
 				expected: `two kept connections to each of ${list(pids)}`,
-				actual: `first round: ${list(firsts.keys())}; second round: ${list(seconds.keys())}`,
+				actual: `first round: ${list(pairs.firsts)}; second round: ${list(pairs.seconds)}`,
 				hint: 'Every worker listens with a plain listen(PORT, HOST), so that the primary hands connections to all of them in turn.',
 				repro: `for i in $(seq 6); do ${context.curl('/counter/x')} | grep -i x-worker-pid; done`,
 			});
