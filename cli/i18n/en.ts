@@ -167,6 +167,7 @@ export const en = {
 			trigger: (trigger: string) => ` (${trigger})`,
 			skipped: ' (skipped)',
 			stepsPassed: (count: number) => `${count} step${count === 1 ? '' : 's'} passed`,
+			failureScroll: (first: number, last: number, total: number) => `    rows ${first}-${last} of ${total} of the failure: ↑↓ PgUp PgDn scroll, g/G top/end`,
 			moreSkipped: (count: number) => `${count} more step${count === 1 ? '' : 's'} skipped after the failure`,
 			printedSome: (shown: number, of: number, trimmed: boolean) =>
 				`your program printed ${trimmed ? `(${shown} of its last ${of} lines, stack frames left out)` : `(last ${shown === 1 ? 'line' : `${shown} lines`})`}:`,

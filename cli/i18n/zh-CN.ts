@@ -161,6 +161,7 @@ export const zhCN: Strings = {
 			trigger: trigger => `（${trigger}）`,
 			skipped: '（已跳过）',
 			stepsPassed: count => `${count} 步已通过`,
+			failureScroll: (first, last, total) => `    失败详情第 ${first}-${last} 行，共 ${total} 行：↑↓ PgUp PgDn 滚动，g/G 到顶/到底`,
 			moreSkipped: count => `失败之后又跳过了 ${count} 步`,
 			printedSome: (shown, of, trimmed) => `你的程序输出了${trimmed ? `（最后 ${of} 行中的 ${shown} 行，省略了调用栈）` : `（最后 ${shown} 行）`}：`,
 			traffic: '  流量  ',

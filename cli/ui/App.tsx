@@ -127,9 +127,10 @@ export function App({session, onQuit}: Props) {
 		} else setScreen({name: 'solution', full: false});
 	};
 
-	const onCheckKey = (input: string, key: Key) => {
+	/** The check screen's own keys; false for any other (the failure's scroll keys, handled by the view). */
+	const onCheckKey = (input: string, key: Key): boolean => {
 		const open = session.getSnapshot().open;
-		if (!open) return;
+		if (!open) return true;
 		if (input === 'r') void session.runCheck('r pressed');
 		else if (input === 'c') void session.cancel();
 		else if (input === 'w') session.toggleWatch();
@@ -151,7 +152,8 @@ export function App({session, onQuit}: Props) {
 			menuCursor.current = open.id;
 			void session.closeLab();
 			setScreen({name: 'menu'});
-		}
+		} else return false;
+		return true;
 	};
 
 	/** The view that gets a key now: the one on screen as of this key, not as of the last render. */
@@ -191,7 +193,10 @@ export function App({session, onQuit}: Props) {
 			if (target !== 'help' && input === '?') return setHelp(true);
 			if (input === LANGUAGE_KEY) return session.toggleLanguage();
 		}
-		if (target === 'check') return onCheckKey(input, key);
+		if (target === 'check') {
+			if (!onCheckKey(input, key)) views.current.get('check')?.current(input, key);
+			return;
+		}
 		const view = views.current.get(target);
 		if (view) view.current(input, key);
 		else waiting.current.push([input, key]);

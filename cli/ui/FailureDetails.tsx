@@ -38,6 +38,7 @@ lines; and if that is still too many, the lines from the first one that names
 an error (where a crash says what went wrong) on, or else the last lines.
 */
 export function pickOutputLines(lines: readonly OutputLine[], rows: number, width: number): {shown: OutputLine[]; trimmed: boolean} {
+	if (rows <= 0) return {shown: [], trimmed: lines.length > 0};
 	const cost = (line: OutputLine) => rowsFor(PREFIX + line.line, width - INDENT);
 	const total = (list: readonly OutputLine[]) => list.reduce((sum, line) => sum + cost(line), 0);
 	if (total(lines) <= rows) return {shown: [...lines], trimmed: false};
@@ -57,7 +58,12 @@ export function pickOutputLines(lines: readonly OutputLine[], rows: number, widt
 	return {shown: kept.slice(first, last), trimmed: true};
 }
 
-/** Rows the failure takes without the program's output (for the check view's layout). */
+/** Rows the program's lines take in the failure (each may wrap). */
+export function outputLinesRows(lines: readonly OutputLine[], width: number): number {
+	return lines.reduce((sum, line) => sum + rowsFor(PREFIX + line.line, width - INDENT), 0);
+}
+
+/** Rows the failure takes without the program's output lines: the message, each field and the "printed" line. */
 export function failureRows(failure: Failure, width: number): number {
 	let rows = rowsFor(sanitize(failure.message), width - INDENT);
 	for (const [field, label] of fields()) {

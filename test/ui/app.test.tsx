@@ -83,6 +83,27 @@ describe('the app', () => {
 		expect(frame).toMatch(/r run\s+h hint/);
 	});
 
+	it('a failure taller than the screen scrolls with ↓ and G on the check screen, and r still re-runs', async () => {
+		const {stdin, lastFrame} = app();
+		await openCheck(stdin, lastFrame);
+		const {lab, check, emit} = runs[0]!.options;
+		const hint = Array.from({length: 30}, (_, index) => `Hint line ${index + 1}.`).join('\n');
+		emit({type: 'step-fail', lab: lab.id, step: check.steps[0]!.id, title: check.steps[0]!.title, durationMs: 12, failure: {message: 'Nothing listens on the port', hint}});
+		emit({type: 'output', lab: lab.id, stream: 'stderr', line: 'TypeError: boom'});
+		for (const step of check.steps.slice(1)) emit({type: 'step-skip', lab: lab.id, step: step.id, title: step.title, reason: 'an earlier step failed'});
+		runs[0]!.finish('failed');
+		await eventually(() => expect(lastFrame()).toMatch(/rows 1-\d+ of \d+ of the failure/));
+		expect(lastFrame()).toContain('Nothing listens on the port');
+		await press(stdin, KEY.down);
+		await eventually(() => expect(lastFrame()).toMatch(/rows 2-\d+ of \d+ of the failure/));
+		expect(lastFrame()).not.toContain('Nothing listens on the port');
+		await press(stdin, 'G');
+		await eventually(() => expect(lastFrame()).toContain('[your_program] TypeError: boom'));
+		expect(lastFrame()).toContain('Hint line 30.');
+		await press(stdin, 'r');
+		await eventually(() => expect(runs).toHaveLength(2));
+	});
+
 	it('? opens the help from any screen; esc closes it', async () => {
 		const {stdin, lastFrame} = app();
 		await openCheck(stdin, lastFrame);

@@ -90,6 +90,55 @@ describe('the check view', () => {
 		expect(roomy).toContain('5 more steps skipped after the failure');
 	});
 
+	it('keeps a failure taller than the room to its rows, scrolling it, never drawing rows over each other', async () => {
+		// Lab 02's failure at step 2 of 14 at 80x24 (found by running the packed kit): the hint and the
+		// repro wrap to 7 rows, and the squeezed column drew the status over the title and the skipped
+		// steps over the failed one.
+		const long = {
+			message: 'WORKERS=3: the backends do not each listen on a port of their own (PORT+1 to PORT+3)',
+			expected: '3 backend processes, backend i listening on 127.0.0.1:PORT+1+i (23497, 23498, 23499), each a different child of your main.ts',
+			actual: 'port 23497: nothing listens\nport 23498: nothing listens\nport 23499: nothing listens',
+			hint: "Fork one backend.ts per backend, with its port as argument: fork(BACKEND_FILE, [String(PORT + 1 + i)]). Read WORKERS from process.env (a string: Number() it); don't start the backends' servers in main.ts.",
+			repro: "cd labs/02-proxy && WORKERS=3 PORT=23496 HOST=127.0.0.1 npx tsx main.ts & sleep 3; ss -ltnp | grep -E '(23497|23498|23499)\\b'",
+		};
+		const steps = [
+			{id: 'starts', title: 'Starts and listens on HOST:PORT', status: 'passed' as const, durationMs: 856},
+			{id: 'backends', title: 'WORKERS backends, each its own process listening on its own port; only the proxy holds PORT', status: 'failed' as const, durationMs: 30, failure: long},
+			...Array.from({length: 12}, (_, index) => ({id: `skip${index}`, title: `Skipped step ${index}`, status: 'skipped' as const})),
+		];
+		const height = 20;
+		const {lastFrame, stdin} = render(<CheckView width={80} height={height} state={state({phase: 'failed', steps, output: output('[proxy] pid 1 listening', 'first', 'second', 'third', 'the last line')})} />);
+		const rows = () => lastFrame()!.split('\n');
+		expect(rows().length).toBeLessThanOrEqual(height);
+		expect(rows()[0]).toMatch(/^01-ipc Talking to children +watch: on$/);
+		expect(rows()[1]).toMatch(/^✗ Failed at step 2 of 14 \(saved main\.ts\)\. Fix it and save; h gives a hint\.$/);
+		expect(rows()[3]).toBe('  ✓ 1 step passed (Starts and listens on HOST:PORT)');
+		expect(rows()[4]).toMatch(/^ {2}✗ WORKERS backends, each its own process/);
+		expect(rows()[5]).toBe('  - 12 more steps skipped after the failure');
+		expect(rows()[6]).toContain('WORKERS=3: the backends do not each listen');
+		expect(rows().at(-1)).toMatch(/rows 1-13 of \d+ of the failure: ↑↓ PgUp PgDn scroll/);
+		expect(lastFrame()).not.toContain('the last line');
+		// To the end: the program's lines, and the title rows never move.
+		stdin.write('G');
+		await new Promise(resolve => setTimeout(resolve, 50));
+		expect(rows().length).toBeLessThanOrEqual(height);
+		expect(rows()[0]).toMatch(/^01-ipc Talking to children +watch: on$/);
+		expect(lastFrame()).toContain('[your_program] the last line');
+		expect(lastFrame()).not.toContain('WORKERS=3: the backends do not each listen');
+		expect(rows().at(-1)).toMatch(/rows \d+-(\d+) of \1 of the failure/);
+		stdin.write('g');
+		await new Promise(resolve => setTimeout(resolve, 50));
+		expect(rows()[6]).toContain('WORKERS=3: the backends do not each listen');
+	});
+
+	it('cuts a title longer than its row with …, keeping the watch badge on the same row', () => {
+		const longLab = fakeLab('03-shared-handle', {title: 'One socket, many processes: sending the listening handle to the children'});
+		const steps = [{id: 'starts', title: 'Starts', status: 'failed' as const, durationMs: 5, failure}];
+		const rows = render(<CheckView width={80} height={20} state={state({phase: 'failed', steps}, {open: longLab})} />).lastFrame()!.split('\n');
+		expect(rows[0]).toBe('03-shared-handle One socket, many processes: sending the listening ha… watch: on');
+		expect(rows[1]).toMatch(/^✗ Failed at step 1 of 1/);
+	});
+
 	it('while a step sends traffic: counters and one bar per worker pid', () => {
 		const tally = {sent: 200, ok: 198, failed: 2, rps: 412, perPid: {'3001': 66, '3002': 67, '3003': 65}};
 		const {lastFrame} = render(
