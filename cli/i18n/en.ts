@@ -140,6 +140,7 @@ export const en = {
 			solutionDiff: 'solution, diff vs yours',
 			resetStarter: 'reset to the starter',
 			nextLab: 'next lab (after a pass)',
+			scrollFailure: 'scroll a long failure',
 			backToLabs: 'back to the labs',
 			hints: 'Hints',
 			watchLine: 'Watch: saving a .ts/.js/.json file in the lab folder re-runs the check.',

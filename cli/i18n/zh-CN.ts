@@ -134,6 +134,7 @@ export const zhCN: Strings = {
 			solutionDiff: '答案，与你的代码对比',
 			resetStarter: '重置为初始代码',
 			nextLab: '下一个 lab（通过后）',
+			scrollFailure: '滚动较长的失败详情',
 			backToLabs: '回到 lab 列表',
 			hints: '提示',
 			watchLine: 'Watch：在 lab 文件夹里保存 .ts/.js/.json 文件会重新运行检查。',

@@ -36,6 +36,7 @@ export function helpSections(lang?: Lang): [Section[], Section[]] {
 					['s', words.solutionDiff],
 					['x', words.resetStarter],
 					['n', words.nextLab],
+					['↑ ↓ PgDn g G', words.scrollFailure],
 					['esc b ←', words.backToLabs],
 				],
 			},
