@@ -21,6 +21,16 @@ function wantedMs(pid: number): number {
 	}
 }
 
+/** Time spent runnable but waiting in a run queue (schedstat's second field), in ms; 0 for a process that is gone. */
+export function runQueueWaitMs(pid: number): number {
+	try {
+		const wait = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/)[1] ?? '0';
+		return Number(wait) / 1e6;
+	} catch {
+		return 0;
+	}
+}
+
 /** The process group's CPU so far (its live members, and the children the leader's tree reaped) and the CPU it wanted. */
 export function sampleTree(pgid: number, primaryPid: number): TreeSample {
 	const members = groupMembers(pgid);
