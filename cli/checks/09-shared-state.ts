@@ -658,16 +658,15 @@ function judgeWindow(probes: readonly Probe[], limit: number, windowMs: number):
 
 /**
 One client through the pattern that tells a sliding window from a fixed one
-and from a window of the wrong length: A: 2 requests; B: at +W/4, LIMIT − 2
+and from a window of the wrong length: A: 2 requests; B: at +W/2, LIMIT − 2
 and one more; D: at +W − 250 ms, one (the window still holds LIMIT); C: once
 A has surely left the window, 3 (room for 2: B is still in it). A fixed window
-that restarts between B and C (more than W/2 apart) allows C's third, so it
-does for at least one of two clients started W/2 apart. B starts at W/4, not
-later, so that its LIMIT − 1 requests, one after another, are done before D is
-due even on a busy machine: a D sent late is answered after A1 may have left
-its window, and decides nothing (at W/2, B had 250 ms at W=1000, and beside
-CPU hogs D was left undecided in 5 tries). 'unsure' means the timing of D or C
-left doubt.
+that restarts anywhere between A and C allows C's third for at least one of two
+clients started W/2 apart. B must stay in the window until C3 is answered, so
+it cannot start much before +W/2 (at +W/4 it had left by C3, and a fixed window
+passed beside CPU hogs); at W = 1000 that leaves B 250 ms before D is due, and
+a D sent late is undecided, so the pattern is tried again (5 tries in all).
+'unsure' means the timing of D or C left doubt.
 */
 /** The probes whose answer tells a sliding window from a wrong one: D (too short) and C1-C3 (restarted, not sliding). */
 const DECISIVE = ['D', 'C1', 'C2', 'C3'];
@@ -681,7 +680,7 @@ async function windowPattern(context: StepContext, client: string, limit: number
 	};
 	const a1 = await probe('A1');
 	const a2 = await probe('A2');
-	await sleepUntil(a1.sentAt + windowMs / 4);
+	await sleepUntil(a1.sentAt + windowMs / 2);
 	for (let i = 0; i < limit - 2; i++) await probe(`B${i + 1}`);
 	await probe('B+');
 	await sleepUntil(a1.sentAt + windowMs - 250);
