@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto';
+import {holdEnvironment, HOLD_VARIABLES, restartWithChildrenHeld} from '../harness/hold-at-start.js';
 import {connectionQueue} from '../harness/open-connections.js';
 import {childrenOf, readProc} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
@@ -18,6 +19,12 @@ even one request's work in the primary goes over it, while relaying costs a
 few ms per request (up to 9 ms each measured under CPU hogs, load 25).
 */
 const SPIN_MS = 300;
+/**
+How long the restarted program's children are held at their start, at most (the checker lets them go
+once the primary has read its early requests). A primary that waits for its children before it listens
+is restarted this much later; the others not at all.
+*/
+const EARLY_HOLD_MS = 6000;
 /** A delay longer than every bound below: work a child still holds when its primary dies. */
 const HOLD_MS = 10_000;
 
@@ -70,7 +77,8 @@ function requireStatsMatch(context: StepContext, before: Record<string, number>,
 
 export const ipcCheck: LabCheck = {
 	lab: '01-ipc',
-	env: () => ({WORKERS: String(WORKERS)}),
+	env: () => ({WORKERS: String(WORKERS), ...holdEnvironment('ncl-01-hold')}),
+	kitVariables: HOLD_VARIABLES,
 	variables: {WORKERS: [String(WORKERS), String(MORE_WORKERS)]},
 	steps: [
 		startsStep(),
@@ -460,39 +468,30 @@ export const ipcCheck: LabCheck = {
 			// The restart (up to 20 s under load), the requests read, then children that finish loading tsx.
 			timeoutMs: 100_000,
 			async run(context) {
-				await context.restart({WORKERS: String(MORE_WORKERS)});
-				// Requests racing start-up, made certain: the children that exist when the port
-				// accepts (most likely still loading) are frozen (SIGSTOP) until the primary has
-				// read every request, so none can have said it was ready; then they go on. A
-				// primary that drops work while no child is ready fails here every time, not by luck.
+				// Requests racing start-up, made certain: the restarted program's children are held at their
+				// start (before any of their code runs, so none can say it is ready) until the primary has
+				// read every request. Freezing the children once the port accepted came too late beside CPU
+				// hogs: they had already said they were ready, and drops-before-ready passed.
+				const hold = await restartWithChildrenHeld(context.env.NCL_HOLD_FILE!, EARLY_HOLD_MS, () => context.restart({WORKERS: String(MORE_WORKERS)}));
 				const count = 20;
-				const frozen = ipcChildren(context.primaryPid);
 				let answers: Answer[] = [];
 				let handshake = '';
-				const signal = (pid: number, name: NodeJS.Signals) => {
-					try {
-						process.kill(pid, name);
-					} catch {
-						// gone already
-					}
-				};
-				for (const pid of frozen) signal(pid, 'SIGSTOP');
+				let sent: Array<ReturnType<typeof trackedGet>> = [];
 				try {
-					context.waitingFor(`${count} requests sent as soon as the restarted program listens to be read by your primary, its children ${list(frozen)} paused (SIGSTOP)`);
+					context.waitingFor(`${count} requests sent as soon as the restarted program listens to be read by your primary, its children held at their start`);
 					// Each may wait for the read (below) and then for a child that starts only once it goes on.
-					const sent = Array.from({length: count}, (_, index) => trackedGet(context.host, context.port, workPath(`early-${index}`), 2 * STARTUP_ANSWER_MS));
+					sent = Array.from({length: count}, (_, index) => trackedGet(context.host, context.port, workPath(`early-${index}`), 2 * STARTUP_ANSWER_MS));
 					const read = await pollUntil(() => {
 						const pending = sent.filter(request => !request.done());
 						return pending.every(request => request.clientPort() !== undefined && connectionQueue(context.port, request.clientPort()!)?.unread === 0) ? true : undefined;
 					}, STARTUP_ANSWER_MS, context);
-					handshake = read ? `read by your primary while ${frozen.length === 0 ? 'no child existed yet' : `children ${list(frozen)} were paused`}` : `not all read by your primary within ${STARTUP_ANSWER_MS / 1000} s`;
-					for (const pid of frozen) signal(pid, 'SIGCONT');
-					frozen.length = 0;
-					context.waitingFor(`answers to ${count} requests sent as soon as the restarted program listened`);
-					answers = await Promise.all(sent.map(request => request.answer));
+					const held = hold.held();
+					handshake = !read ? `not all read by your primary within ${STARTUP_ANSWER_MS / 1000} s` : held.length > 0 ? `read by your primary while children ${list(held)} were held at their start` : 'read by your primary, no child being held any more (nothing was early)';
 				} finally {
-					for (const pid of frozen) signal(pid, 'SIGCONT');
+					hold.release();
 				}
+				context.waitingFor(`answers to ${count} requests sent as soon as the restarted program listened`);
+				answers = await Promise.all(sent.map(request => request.answer));
 				const pids = (await pollUntil(() => {
 					const found = ipcChildren(context.primaryPid);
 					return found.length >= MORE_WORKERS ? found : undefined;

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
-import {armHold, holdEnvironment, HOLD_VARIABLES, type Hold} from '../harness/hold-at-start.js';
+import {holdEnvironment, HOLD_VARIABLES, restartWithChildrenHeld, type Hold} from '../harness/hold-at-start.js';
 import {rowsTouching} from '../harness/upstream-connections.js';
 import {descendantsOf, fdCount, holdersOf, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
@@ -661,20 +661,9 @@ async function requirePriority(context: StepContext, prefix: string, perClient: 
 	return `PRIORITY_PREFIX=${prefix}: special child ${special} served ${priorityPids.get(special)} priority connections; the others: ${perChild(kids.filter(pid => pid !== special), normalTally)}`;
 }
 
-/**
-Requests racing start-up, made certain: `restartHeld` arms the hold for the
-children only (hold-at-start.cjs), so a primary that listens at once does so
-while its children are still held at their start, then restarts the program.
-*/
-async function restartHeld(context: StepContext, env: Record<string, string>): Promise<Hold> {
-	const hold = armHold(context.env.NCL_HOLD_FILE!, {ipcChildrenOnly: {maxMs: EARLY_HOLD_MS}});
-	try {
-		await context.restart(env);
-	} catch (error) {
-		hold.release();
-		throw error;
-	}
-	return hold;
+/** The restart of a step with requests racing start-up (see restartWithChildrenHeld). */
+function restartHeld(context: StepContext, env: Record<string, string>): Promise<Hold> {
+	return restartWithChildrenHeld(context.env.NCL_HOLD_FILE!, EARLY_HOLD_MS, () => context.restart(env));
 }
 
 /** True when the primary has taken each of these connections from its listen queue (or closed it). */

@@ -56,3 +56,22 @@ export function armHold(file: string, options: {ipcChildrenOnly?: {maxMs: number
 		release,
 	};
 }
+
+/**
+Requests racing start-up, made certain (labs 01 and 04): arms the hold for the
+fork()ed children only, each held at most maxMs, then runs `restart`. A primary
+that listens at once then listens while its children are held at their start,
+so none can have said it is ready; one that waits for its children listens only
+once the hold has expired, and then nothing is early, which is right too. The
+caller sends its early requests, waits until the primary has them, and releases.
+*/
+export async function restartWithChildrenHeld(file: string, maxMs: number, restart: () => Promise<void>): Promise<Hold> {
+	const hold = armHold(file, {ipcChildrenOnly: {maxMs}});
+	try {
+		await restart();
+	} catch (error) {
+		hold.release();
+		throw error;
+	}
+	return hold;
+}
