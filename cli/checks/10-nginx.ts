@@ -43,6 +43,17 @@ beside CPU hogs 35 requests once went through in 1200 ms, and max_fails=0
 passed with 9 attempts.
 */
 const TRAP_EVIDENCE = 4.5;
+/**
+Requests enough to judge the window: TRAP_EVIDENCE times the allowance, or
+times the attempts seen when those are fewer. A backend never skipped gets a
+third of the requests, so attempts that few (none, say) already show it was
+skipped; only few attempts *and* few requests leave the verdict open. Beside
+CPU hogs 71 requests went through in 10 s with no attempt at all, and the step
+said "too busy" where nginx plainly skipped the backend.
+*/
+function requestsToJudge(allowance: number, attempts: number): number {
+	return TRAP_EVIDENCE * Math.min(allowance, Math.max(1, attempts));
+}
 /** Once something answers at the dead backend's address again, nginx must use it within this long. */
 const READMIT_MS = 6000;
 /** The failover and reload loads: lanes of fresh connections, bounded in count and time. */
@@ -362,7 +373,7 @@ async function requireFailover(context: StepContext, strategy: Strategy, victimA
 		const sentSince = () => load.answers.filter(answer => answer.startedAt >= trapAt).length;
 		await pollEvery(50, () => {
 			const ms = Date.now() - trapAt;
-			return ms >= TRAP_MS && sentSince() >= TRAP_EVIDENCE * trapAllowance(ms) ? true : undefined;
+			return ms >= TRAP_MS && sentSince() >= requestsToJudge(trapAllowance(ms), trapped!.attempts()) ? true : undefined;
 		}, TRAP_MAX_MS, context);
 		windowMs = Date.now() - trapAt;
 		attempts = trapped.attempts();
@@ -398,10 +409,10 @@ async function requireFailover(context: StepContext, strategy: Strategy, victimA
 			repro: 'grep -n "server 127" nginx.conf.template',
 		});
 	}
-	if (windowRequests < TRAP_EVIDENCE * allowance) {
+	if (windowRequests < requestsToJudge(allowance, attempts)) {
 		context.fail({
 			message: `The machine was too busy to judge whether nginx skips the dead backend: only ${windowRequests} requests went through nginx in ${windowMs} ms`,
-			expected: `at least ${Math.ceil(TRAP_EVIDENCE * allowance)} requests while ${victimAddress} resets every connection, so that a backend never skipped (a third of them) would show above the ${allowance} attempts allowed`,
+			expected: `at least ${Math.ceil(requestsToJudge(allowance, attempts))} requests while ${victimAddress} resets every connection, so that a backend never skipped (a third of them) would show above the ${attempts} attempts seen`,
 			actual: `${windowRequests} requests from ${LOAD_LANES} clients; ${attempts} attempts on the dead backend`,
 			hint: 'Nothing is known to be wrong; run the check again when the machine is quieter.',
 			repro: context.runItYourself,
