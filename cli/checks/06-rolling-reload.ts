@@ -272,7 +272,10 @@ function sampleOldWaits(old: readonly number[], goneAt: Map<number, number>, wai
 	for (const pid of old) {
 		if (goneAt.has(pid)) continue;
 		const waitedMs = runQueueWaitMs(pid);
-		if (waitedMs > 0) waits.set(pid, [...(waits.get(pid) ?? []), {at, wantedMs: waitedMs}]);
+		if (waitedMs === 0) continue;
+		const samples = waits.get(pid) ?? [];
+		samples.push({at, wantedMs: waitedMs});
+		waits.set(pid, samples);
 	}
 }
 

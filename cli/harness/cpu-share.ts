@@ -11,24 +11,25 @@ CPU all the time, and on a busy machine waits for it most of that time.
 */
 export type TreeSample = {at: number; cpuMs: number; wantedMs: number};
 
-/** Time on a CPU plus time waiting for one, in ms; 0 for a process that is gone. */
-function wantedMs(pid: number): number {
+/** /proc/<pid>/schedstat in ms: time on a CPU, and time runnable but waiting in a run queue; zeros for a process that is gone. */
+function schedstat(pid: number): {runMs: number; waitMs: number} {
 	try {
 		const [run = '0', wait = '0'] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/);
-		return (Number(run) + Number(wait)) / 1e6;
+		return {runMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6};
 	} catch {
-		return 0;
+		return {runMs: 0, waitMs: 0};
 	}
 }
 
-/** Time spent runnable but waiting in a run queue (schedstat's second field), in ms; 0 for a process that is gone. */
+/** Time on a CPU plus time waiting for one, in ms; 0 for a process that is gone. */
+function wantedMs(pid: number): number {
+	const {runMs, waitMs} = schedstat(pid);
+	return runMs + waitMs;
+}
+
+/** Time spent runnable but waiting in a run queue, in ms; 0 for a process that is gone. */
 export function runQueueWaitMs(pid: number): number {
-	try {
-		const wait = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/)[1] ?? '0';
-		return Number(wait) / 1e6;
-	} catch {
-		return 0;
-	}
+	return schedstat(pid).waitMs;
 }
 
 /** The process group's CPU so far (its live members, and the children the leader's tree reaped) and the CPU it wanted. */

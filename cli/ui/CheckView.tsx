@@ -87,9 +87,8 @@ content shrinks its children to nothing and draws them over each other.
 */
 function FailurePane({failure, output, width, rows}: {readonly failure: Failure; readonly output: RunView['output']; readonly width: number; readonly rows: number}) {
 	const detailRows = failureRows(failure, width);
-	const all = pickOutputLines(output, Number.POSITIVE_INFINITY, width).shown;
 	// The program's lines get what is left, and at least MIN_OUTPUT_ROWS (or all it printed, if fewer).
-	const outputRows = Math.max(rows - detailRows, Math.min(MIN_OUTPUT_ROWS, outputLinesRows(all, width)));
+	const outputRows = Math.max(rows - detailRows, Math.min(MIN_OUTPUT_ROWS, outputLinesRows(output, width)));
 	const shown = pickOutputLines(output, outputRows, width).shown;
 	const total = detailRows + outputLinesRows(shown, width);
 	const scrolls = total > rows;
