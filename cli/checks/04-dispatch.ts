@@ -462,12 +462,23 @@ async function requireNoneLost(context: StepContext, crowd: Crowd, count: number
 	// average of 20-30, with CPU hogs, a program that reads nothing early left 17 of 72 unanswered for 8 s.
 	const TIMEOUT_MS = 20_000;
 	let hung = 0;
-	// Deterministic first: with the primary frozen (SIGSTOP), 20 clients connect and write
-	// their request; on SIGCONT it accepts 20 connections whose bytes are already waiting,
-	// which a primary that reads on accept takes before it can hand them over.
+	// Deterministic first: with the primary and its children frozen (SIGSTOP), 20 clients
+	// connect and write their request; the primary alone goes on and accepts 20 connections
+	// whose bytes are already waiting, which a primary that reads on accept takes before a
+	// paused child can.
 	context.waitingFor(`20 raw requests${crowd.under}, written while your primary is paused (SIGSTOP)`);
 	const FROZEN = 20;
-	const first = await writtenWhileFrozen({acceptor: context.primaryPid, host: context.host, port: context.port, count: FROZEN, timeoutMs: TIMEOUT_MS, localAddress: index => addressOf(crowd, index)});
+	const frozen = await writtenWhileFrozen({acceptor: context.primaryPid, host: context.host, port: context.port, count: FROZEN, timeoutMs: TIMEOUT_MS, localAddress: index => addressOf(crowd, index)});
+	if (frozen.readByAcceptor > 0) {
+		context.fail({
+			message: `${frozen.readByAcceptor} of ${FROZEN} requests written while your program was paused${crowd.under} never got an answer: your primary read their bytes before handing the socket over`,
+			expected: 'the primary hands each accepted socket over unread; the child reads the request',
+			actual: `with every child paused (SIGSTOP), your primary ${context.primaryPid} accepted the connections and emptied ${frozen.readByAcceptor} of their receive queues (/proc/net/tcp rx_queue 0) itself: those bytes can never reach a child`,
+			hint: 'Create the server with net.createServer({pauseOnConnect: true}), one server for every STRATEGY. Without it, the primary starts reading as soon as it accepts; whatever it reads before send() finishes is dropped, and the child waits for a request that never comes.',
+			repro: `node -e "const s=require('net').connect(${context.port},'${context.host}',()=>s.write('GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n'));s.pipe(process.stdout)"   # repeat it: some hang`,
+		});
+	}
+	const first = frozen.results;
 	hung = first.filter(result => result.hung).length;
 	context.waitingFor(`${count} raw requests${crowd.under}, 20 at a time, each written in the socket's connect callback`);
 	const rest = await lanes(count, 20, 25_000, async index => {

@@ -763,11 +763,21 @@ export const clusterInternalsCheck: LabCheck = {
 					};
 					if (warmUp.failed.length > 0) lost(warmUp.failed, warmUp.sent);
 					// The deterministic form of the same trap: requests already waiting when the primary
-					// accepts (written while it was paused), which a primary that reads on accept loses.
+					// accepts (written while it and every worker were paused), which a primary that reads
+					// on accept takes before a paused worker can.
 					context.waitingFor(`${FROZEN_REQUESTS} requests written while your primary is paused (SIGSTOP)`);
 					const frozen = await writtenWhileFrozen({acceptor: context.primaryPid, host: context.host, port: context.port, count: FROZEN_REQUESTS, timeoutMs: REQUEST_MS});
-					const frozenFailed = frozen.filter(result => result.status !== 200);
-					if (frozenFailed.length > 0) lost(frozenFailed.map(result => ({status: result.status, body: '', error: result.error})), frozen.length);
+					if (frozen.readByAcceptor > 0) {
+						context.fail({
+							message: `${frozen.readByAcceptor} of ${FROZEN_REQUESTS} requests, each on a new connection, got no answer: the primary read their bytes before the hand-over (no pauseOnConnect?)`,
+							expected: 'the primary hands each accepted socket over unread; the worker reads the request',
+							actual: `with every worker paused (SIGSTOP), your primary ${context.primaryPid} accepted the connections and emptied ${frozen.readByAcceptor} of their receive queues (/proc/net/tcp rx_queue 0) itself: those bytes can never reach a worker`,
+							hint: "Create the rr server with net.createServer({ pauseOnConnect: true }, ...). Without it Node starts reading each accepted socket at once; bytes read before the worker has the socket are lost, and the worker waits for a request that never comes.",
+							repro: context.curl('/'),
+						});
+					}
+					const frozenFailed = frozen.results.filter(result => result.status !== 200);
+					if (frozenFailed.length > 0) lost(frozenFailed.map(result => ({status: result.status, body: '', error: result.error})), frozen.results.length);
 					const missing = workers.filter(pid => !warmUp.byPid.has(pid));
 					if (missing.length > 0) {
 						context.fail({
