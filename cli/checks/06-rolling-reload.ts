@@ -331,6 +331,39 @@ type Reload = {
 	longHolder?: number;
 };
 
+/**
+Whether `pid` still holds its copy of the listening socket `inode`. 'unknown'
+when its fd table could not be read: a live Node child always holds at least
+its IPC channel's socket, so an empty read is a failed read, not a let-go.
+*/
+function listeningCopy(pid: number, inode: number): 'held' | 'let go' | 'unknown' {
+	const inodes = socketInodes(pid);
+	if (inodes.size === 0) return 'unknown';
+	return inodes.has(inode) ? 'held' : 'let go';
+}
+
+/**
+When each old child let go of the listening socket (its drain began): the time
+of the first of two polls in a row that saw it so. One sighting is not enough:
+connection-close judges every answer after it, and once, beside CPU hogs, a
+child seen without its copy hundreds of ms before it was retired had four
+keep-alive answers charged to a drain it had not begun.
+*/
+class LetGoWatch {
+	private readonly firstSeen = new Map<number, number>();
+
+	see(pid: number, copy: 'held' | 'let go' | 'unknown', time: number, closedAt: Map<number, number>): void {
+		if (copy === 'unknown') return;
+		if (copy === 'held') {
+			this.firstSeen.delete(pid);
+			return;
+		}
+		const first = this.firstSeen.get(pid);
+		if (first === undefined) this.firstSeen.set(pid, time);
+		else closedAt.set(pid, first);
+	}
+}
+
 function hasClose(answer: TimedAnswer): boolean {
 	return /\bclose\b/i.test(answer.headers.connection ?? '');
 }
@@ -579,6 +612,7 @@ export const rollingReloadCheck: LabCheck = {
 					if (Date.now() < warmUntil) await new Promise(resolve => setTimeout(resolve, warmUntil - Date.now()));
 					const inode = listenInodes(context.port)[0];
 					const closedAt = new Map<number, number>();
+					const letGo = new LetGoWatch();
 					let overlapSeen = false;
 					const sighupAt = Date.now();
 					process.kill(primary(context), 'SIGHUP');
@@ -597,8 +631,7 @@ export const rollingReloadCheck: LabCheck = {
 						// Who holds the listening socket: an old child that let go of it has begun to drain.
 						if (inode !== undefined) {
 							const time = Date.now();
-							const oldHolding = old.filter(pid => !goneAt.has(pid) && socketInodes(pid).has(inode));
-							for (const pid of old) if (!goneAt.has(pid) && !oldHolding.includes(pid) && !closedAt.has(pid) && isAlive(pid)) closedAt.set(pid, time);
+							for (const pid of old) if (!goneAt.has(pid) && !closedAt.has(pid) && isAlive(pid)) letGo.see(pid, listeningCopy(pid, inode), time, closedAt);
 							// Overlap: a new child listens while an old one is still alive (accepting, or still
 							// serving what it accepted). Stop-all-start-all forks only once every old child has
 							// exited, so it never shows this; a rolling pass that lets go of the old child's
@@ -707,6 +740,8 @@ export const rollingReloadCheck: LabCheck = {
 				// much later if its own event loop was stalled in between (it could read nothing then).
 				const late: TimedAnswer[] = [];
 				const drainBeganAt = new Map<number, number>();
+				/** When and how each old child's drain was seen to begin, for the failure's reader. */
+				const drainSeen = new Map<number, string>();
 				// An answer that took far longer than its request's own work (a starved child or checker)
 				// may have been written long before it arrived: when, nobody can tell, so it is not judged.
 				// The pinned lanes' answers, due 500-1000 ms into each drain, are timely on a busy machine too.
@@ -714,9 +749,11 @@ export const rollingReloadCheck: LabCheck = {
 				const timely = (answer: TimedAnswer) => answer.finishedAt - answer.startedAt <= workMs(answer) + TIMELY_SLACK_MS;
 				for (const pid of old) {
 					const mine = all.filter(answer => isOk(answer) && answer.pid === pid);
-					const drainAt = Math.min(reload.closedAt.get(pid) ?? Infinity, ...mine.filter(hasClose).map(answer => answer.finishedAt));
+					const firstClose = Math.min(...mine.filter(hasClose).map(answer => answer.finishedAt));
+					const drainAt = Math.min(reload.closedAt.get(pid) ?? Infinity, firstClose);
 					if (!Number.isFinite(drainAt)) continue;
 					drainBeganAt.set(pid, drainAt);
+					drainSeen.set(pid, `${at(drainAt, sighupAt)}: ${drainAt === firstClose ? 'its first answer with Connection: close' : 'first seen without its copy of the listening socket'}`);
 					// Written before the drain, an answer is read in the first turns of this checker's event
 					// loop after it; if two turns went by after the drain began, and 150 ms more, without
 					// reading it, it was not there yet: it was written during the drain.
@@ -745,7 +782,7 @@ export const rollingReloadCheck: LabCheck = {
 							none ? `${late.length} keep-alive answers from old children after their drain began, none with Connection: close` : '',
 							...late
 								.slice(0, 3)
-								.map(answer => `${answer.path} to child ${answer.pid}, sent at ${at(answer.startedAt, sighupAt)}, answered keep-alive at ${at(answer.finishedAt, sighupAt)}, after that child had begun to drain`),
+								.map(answer => `${answer.path} to child ${answer.pid}, sent at ${at(answer.startedAt, sighupAt)}, answered keep-alive at ${at(answer.finishedAt, sighupAt)}, after that child had begun to drain (${drainSeen.get(answer.pid!)})`),
 						]
 							.filter(Boolean)
 							.join('\n'),
@@ -938,6 +975,7 @@ export const rollingReloadCheck: LabCheck = {
 				const aliveAt = new Map<number, number>();
 				const primaryWant: WantSamples = [];
 				const held = new Set<number>();
+				const letGo = new LetGoWatch();
 				context.waitingFor(`${WORKERS_2} children, none of them from before the SIGHUP, and the old ones (${list(early)}) gone`);
 				const done = await pollUntil(() => {
 					const time = Date.now();
@@ -949,9 +987,9 @@ export const rollingReloadCheck: LabCheck = {
 							continue;
 						}
 						aliveAt.set(pid, time);
-						const holds = inode !== undefined && socketInodes(pid).has(inode);
-						if (holds) held.add(pid);
-						else if (held.has(pid) && !closedAt.has(pid)) closedAt.set(pid, time);
+						const copy = inode === undefined ? 'unknown' : listeningCopy(pid, inode);
+						if (copy === 'held') held.add(pid);
+						if (held.has(pid) && !closedAt.has(pid)) letGo.see(pid, copy, time, closedAt);
 					}
 					const pids = ipcChildren(primary(context));
 					return goneAt.size === early.length && pids.length === WORKERS_2 && pids.every(pid => !early.includes(pid)) ? pids : undefined;
