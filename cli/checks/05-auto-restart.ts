@@ -344,6 +344,7 @@ async function retryOrGiveUp(context: StepContext, attempt: number, victim: numb
 			message: `Could not keep a request in flight on a child through its crash in ${ATTEMPTS} tries: the machine is too busy to judge this step`,
 			expected: 'the slow request still running when the child crashes',
 			actual: `the last one was answered ${slow.finishedAt - crashSentAt} ms after GET /crash was sent`,
+			unjudged: true,
 			hint: 'Run the checker again on a less loaded machine.',
 		});
 	}
@@ -1070,6 +1071,7 @@ export const autoRestartCheck: LabCheck = {
 									message: `Could not pause a crashed child before it exited in ${ATTEMPTS} tries: the machine is too busy to judge this step`,
 									expected: `${victim} seen in /proc to stop accepting (its crash handler ran) while it still drained`,
 									actual: `${victim} exited ${goneAt - crashSentAt} ms after GET /crash before the checker saw it stop accepting; ${replacement === undefined ? 'no new child' : `${replacement} appeared after that`}`,
+									unjudged: true,
 									hint: 'This is not a verdict on your code: run the check again on a less loaded machine.',
 								});
 							}
@@ -1228,6 +1230,7 @@ export const autoRestartCheck: LabCheck = {
 								message: `The machine was too busy to judge DRAIN_MS=${DRAIN_MS_2}: GET /crash took ${answeredAt - crashAt} ms to be answered, and ${victim} exited ${late - crashAt} ms after it was sent`,
 								expected: `the crash answered within ${CRASH_ROUND_TRIP_MS} ms, so that an exit DRAIN_MS after it can be told from one 2000 ms after it`,
 								actual: `${victim} exited ${late - answeredAt} ms after the crash answer arrived`,
+								unjudged: true,
 								hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
 							});
 						}

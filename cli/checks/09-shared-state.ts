@@ -755,6 +755,7 @@ function limitWindowStep(id: string): Step {
 				message: `The machine was too slow to judge the window: in ${ATTEMPTS_TO_DECIDE} tries, answers never came back early enough to decide every probe (the last try left ${undecided.join(', ')} undecided)`,
 				expected: 'answers within about 200 ms',
 				actual: 'see the timings above',
+				unjudged: true,
 				hint: 'Nothing is known to be wrong; run the check again when the machine is quieter.',
 				repro: context.runItYourself,
 			});

@@ -414,6 +414,7 @@ async function requireFailover(context: StepContext, strategy: Strategy, victimA
 			message: `The machine was too busy to judge whether nginx skips the dead backend: only ${windowRequests} requests went through nginx in ${windowMs} ms`,
 			expected: `at least ${Math.ceil(requestsToJudge(allowance, attempts))} requests while ${victimAddress} resets every connection, so that a backend never skipped (a third of them) would show above the ${attempts} attempts seen`,
 			actual: `${windowRequests} requests from ${LOAD_LANES} clients; ${attempts} attempts on the dead backend`,
+			unjudged: true,
 			hint: 'Nothing is known to be wrong; run the check again when the machine is quieter.',
 			repro: context.runItYourself,
 		});
@@ -751,6 +752,7 @@ export const nginxCheck: LabCheck = {
 										: `With STRATEGY=least-conn, ${wrong.length} of the last ${last.length} quick requests went to a backend that was busy with a slow one`,
 							expected: `two slow requests (${slowMs} ms) on two different backends, and meanwhile the quick requests on the third (${idle.map(pid => backendName(context, pid)).join(', ') || '?'})`,
 							actual: `slow: ${busy.map(pid => backendName(context, pid)).join(', ')}\nquick, while both ran: ${judged.map(answer => (answer.status === 200 ? backendName(context, answer.pid) : answer.error ?? `status ${answer.status}`)).join(', ') || 'none'} (${sent.length} sent, ${sent.map(answer => answer.ms).join(', ')} ms)`,
+							...(last.length < JUDGED ? {unjudged: true as const} : {}),
 							hint: 'least_conn; in the upstream named least-conn (before keepalive): nginx then counts each backend\'s requests in progress and picks the one with the fewest. Without it, the default round robin sends every third request to each backend, busy or not.',
 							repro: `curl -s 'http://${context.host}:${context.port}/slow?ms=5000' & curl -s 'http://${context.host}:${context.port}/slow?ms=5000' & sleep 0.5; for i in 1 2 3; do ${context.curl('/')} | grep -i x-worker-pid; done`,
 						});

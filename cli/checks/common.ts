@@ -114,6 +114,7 @@ export function startsStep(deadlineMs = 10_000): Step {
 					message: `The machine was too busy to judge start-up: in ${waited} s your program got only ${(tree.cpuMs / 1000).toFixed(1)} s of CPU, and nothing accepted connections on ${host}:${port} yet`,
 					expected: `a server listening on ${host}:${port} once the program has had about ${START_CPU_MS / 1000} s of CPU`,
 					actual: `it wanted a CPU all along and waited for one most of the time${addresses.length > 0 ? `; it listens on ${addresses.join(', ')}` : ''}`,
+					unjudged: true,
 					hint: 'This is not a verdict on your code: a TypeScript start needs about 1 s of CPU for the primary and its workers together. Run the check again when the machine is quieter.',
 					repro: context.runItYourself,
 				});

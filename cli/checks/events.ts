@@ -16,6 +16,12 @@ export type Failure = {
 	hint?: string;
 	/** A command the learner can paste to see it for themselves (often a curl line). */
 	repro?: string;
+	/**
+	True when the step could not judge at all (the machine was too busy to tell a
+	right program from a wrong one): nothing is known to be wrong, and running the
+	check again on a quieter machine is the answer. Still a failed step.
+	*/
+	unjudged?: true;
 };
 
 export type StepStatus = 'passed' | 'failed' | 'skipped';

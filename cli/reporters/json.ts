@@ -21,6 +21,8 @@ export type JsonStep = {
 	actual?: string;
 	hint?: string;
 	repro?: string;
+	/** The step could not judge (a machine too busy): nothing is known to be wrong; run the check again. */
+	unjudged?: true;
 };
 
 export type JsonLab = {
@@ -61,6 +63,7 @@ function toStep(step: StepResult): JsonStep {
 		if (step.failure.actual !== undefined) result.actual = step.failure.actual;
 		if (step.failure.hint !== undefined) result.hint = step.failure.hint;
 		if (step.failure.repro !== undefined) result.repro = step.failure.repro;
+		if (step.failure.unjudged) result.unjudged = true;
 	} else if (step.status === 'skipped' && step.skipReason) {
 		result.message = step.skipReason;
 	}

@@ -56,6 +56,12 @@ describe('json reporter', () => {
 		expect(report.labs[0].steps[0]).toEqual({id: 'starts', name: 'starts and listens', status: 'pass', durationMs: 123});
 	});
 
+	it('marks a step that could not judge (too busy), and only that one', () => {
+		const events = failingLab().map((event) => (event.type === 'step-fail' ? {...event, failure: {...event.failure, unjudged: true as const}} : event));
+		expect(run(events).report.labs[0].steps[1]).toMatchObject({id: 'share', status: 'fail', unjudged: true});
+		expect(run(failingLab()).report.labs[0].steps[1]!.unjudged).toBeUndefined();
+	});
+
 	it('includes the output lines with their stream', () => {
 		const {report} = run(allEvents());
 		expect(report.labs[1].output).toEqual([
