@@ -99,8 +99,8 @@ export type FrozenOutcome = {
 /**
 `count` raw requests written while `acceptor` and the processes it hands
 connections to (every process below it) are all frozen (SIGSTOP): the kernel
-completes each handshake and queues the bytes, so the acceptor, thawed alone, accepts connections whose
-request is already waiting. The checker then waits, bounded, until it has
+completes each handshake and queues the bytes, so the acceptor, thawed alone,
+accepts connections whose request is already waiting. The checker then waits, bounded, until it has
 accepted them all and sleeps in epoll_wait (its event loop has nothing left to
 do: a socket it had started reading would have been read by then), and reads
 each connection's receive queue in /proc/net/tcp. Bytes gone while every
@@ -134,16 +134,18 @@ export async function writtenWhileFrozen(options: {acceptor: number; host: strin
 		const serverSide = () => rowsTouching(port).filter(row => row.localPort === port && row.state === 'ESTABLISHED' && clients.has(`${row.remoteAddress}:${row.remotePort}`));
 		thaw([acceptor]);
 		const idleBy = Date.now() + ACCEPTOR_IDLE_MS;
+		let rows: ReturnType<typeof serverSide> = [];
 		while (Date.now() < idleBy) {
+			// Idle first, then one read of the table: what it shows is what the idle acceptor left.
 			// Accepted: a connection in the listen queue has no inode yet.
-			if (serverSide().every(row => row.inode !== 0) && inEpollWait(acceptor)) {
+			if (inEpollWait(acceptor) && (rows = serverSide()).every(row => row.inode !== 0)) {
 				judged = true;
 				break;
 			}
 			await delay(5);
 		}
 		if (judged) {
-			const drained = serverSide().filter(row => row.rxQueue === 0);
+			const drained = rows.filter(row => row.rxQueue === 0);
 			readByAcceptor = drained.length;
 			// Those will never be answered: no need to wait out their timeout.
 			if (readByAcceptor > 0) giveUp({clients: new Set(drained.map(row => `${row.remoteAddress}:${row.remotePort}`)), reason: `its request was read by pid ${acceptor} before any hand-over`});
