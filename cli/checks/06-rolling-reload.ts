@@ -6,7 +6,7 @@ import {childrenOf, descendantsOf, holdersOf, isAlive, listenInodes, readProc, s
 import {LoadLoop, type TimedAnswer} from '../harness/load-loop.js';
 import {TrafficClient, type Answer} from '../harness/traffic.js';
 import {StallMonitor} from '../harness/stall-monitor.js';
-import {runQueueWaitMs, sampleProcess} from '../harness/cpu-share.js';
+import {sampleProcess, schedstat} from '../harness/cpu-share.js';
 import {runWithPortTaken, type TakenPortRun} from '../harness/taken-port.js';
 import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep} from './common.js';
 import {connectionOwners} from '../harness/procfs.js';
@@ -95,6 +95,24 @@ A keep-alive failure is not counted when the checker's own event loop stalled
 this long around it: its client was silent for most of the 500 ms window.
 */
 const STALL_EXCUSE_MS = 300;
+/**
+A right program closes none of an old child's connections before its drain
+window ends (about 500 ms after the drain began: the primary's disconnect; 400
+still counts as about), so a request that failed sooner than this after the
+earliest moment its child can have begun to drain was cut by the program,
+however busy the machine was: no stall excuses it. A child killed 100 ms into
+its drain cuts its requests then; beside CPU hogs (load 11) the checker saw
+that cut 329 ms after the earliest moment.
+*/
+const EARLY_CUT_MS = 400;
+/**
+A child whose event loop ran this long on a CPU after a request reached its
+socket has read that request (each turn of the loop reads every ready socket,
+and a lab 06 child does nothing for 10 ms at a stretch). A right program never
+cuts a request it has read before the deadline: closeIdleConnections() leaves
+its connection alone, and the child exits only when its last one has ended.
+*/
+const READ_RUN_MS = 10;
 /**
 An answer without Connection: close that reaches the checker this long after its
 child's drain began may still have been written before it (client-side jitter
@@ -266,17 +284,37 @@ function wantedWithin(samples: WantSamples, from: number, to: number): number {
 	return before === undefined || after === undefined ? 0 : Math.max(0, Math.round(after.wantedMs - before.wantedMs));
 }
 
-/** Each old child's time waiting in a run queue (schedstat), sampled like the primary's wanted time. */
-function sampleOldWaits(old: readonly number[], goneAt: Map<number, number>, waits: Map<number, WantSamples>): void {
-	const at = Date.now();
+/**
+Each old child's main thread (its event loop) at one poll, from schedstat: time
+on a CPU and time waiting in a run queue so far, read between `at` and `doneAt`.
+*/
+type OldSamples = Array<{at: number; doneAt: number; runMs: number; waitMs: number}>;
+
+function sampleOld(old: readonly number[], goneAt: Map<number, number>, samples: Map<number, OldSamples>): void {
 	for (const pid of old) {
 		if (goneAt.has(pid)) continue;
-		const waitedMs = runQueueWaitMs(pid);
-		if (waitedMs === 0) continue;
-		const samples = waits.get(pid) ?? [];
-		samples.push({at, wantedMs: waitedMs});
-		waits.set(pid, samples);
+		const at = Date.now();
+		const {runMs, waitMs} = schedstat(pid);
+		if (runMs === 0) continue;
+		const mine = samples.get(pid) ?? [];
+		mine.push({at, doneAt: Date.now(), runMs, waitMs});
+		samples.set(pid, mine);
 	}
+}
+
+/** Time spent waiting for a CPU over [from, to], from the samples around it (wider, so never less than the truth). */
+function waitedWithin(samples: OldSamples, from: number, to: number): number {
+	return wantedWithin(
+		samples.map(sample => ({at: sample.at, wantedMs: sample.waitMs})),
+		from,
+		to,
+	);
+}
+
+/** Time spent on a CPU within [from, to], from the samples inside it (narrower, so never more than the truth); 0 without two. */
+function ranWithin(samples: OldSamples, from: number, to: number): number {
+	const inside = samples.filter(sample => sample.at >= from && sample.doneAt <= to);
+	return inside.length < 2 ? 0 : Math.round(inside.at(-1)!.runMs - inside[0]!.runMs);
 }
 
 /**
@@ -304,8 +342,8 @@ type Reload = {
 	aliveAt: Map<number, number>;
 	/** The primary's schedstat time on a CPU and waiting for one, sampled at every poll of the reload. */
 	primaryWant: WantSamples;
-	/** Each old child's time waiting in a run queue, sampled at every poll of the reload. */
-	oldWaits: Map<number, WantSamples>;
+	/** Each old child's time on a CPU and waiting for one, sampled at every poll of the reload. */
+	oldSamples: Map<number, OldSamples>;
 	stoppedAt: number;
 	keepAlive: TimedAnswer[];
 	fresh: TimedAnswer[];
@@ -313,10 +351,11 @@ type Reload = {
 	straddle: TimedAnswer[];
 	/**
 	The pinned lanes' requests (STRADDLE_MS too): a probe that times one request
-	across each old child's drain, for connection-close only. reload-no-errors
-	judges failures on the loads' own lanes (the shared straddle lanes are the same
-	kind of client); at a load average of 12-16, one pinned request in three runs
-	failed there for the reference, and this probe is not what that step is for.
+	across each old child's drain, for connection-close. reload-no-errors counts a
+	failed one only when it failed before its child's window can have been over
+	(a child killed with a request in flight): at a load average of 12-16, one
+	pinned request in three runs failed later for the reference (the race the
+	window cannot help), and the loads' own lanes judge that race.
 	*/
 	pinned: TimedAnswer[];
 	/** The old children that had two pinned straddle lanes, half a request apart. */
@@ -362,6 +401,22 @@ class LetGoWatch {
 		if (first === undefined) this.firstSeen.set(pid, time);
 		else closedAt.set(pid, first);
 	}
+}
+
+/**
+The earliest moment each old child can have begun to drain: the SIGHUP, or
+later, when the child answered a request sent then without Connection: close.
+Certain for any program that decides the header when it writes the answer (the
+answer was written before the drain, and after its request was sent), and for
+one that decides on arrival (the request was read before the drain).
+*/
+function drainFloors(reload: Reload): Map<number, number> {
+	const floors = new Map(reload.old.map(pid => [pid, reload.sighupAt]));
+	for (const answer of [...reload.keepAlive, ...reload.fresh, ...reload.straddle, ...reload.pinned]) {
+		if (!isOk(answer) || hasClose(answer) || !floors.has(answer.pid!)) continue;
+		floors.set(answer.pid!, Math.max(floors.get(answer.pid!)!, answer.startedAt));
+	}
+	return floors;
 }
 
 function hasClose(answer: TimedAnswer): boolean {
@@ -623,12 +678,12 @@ export const rollingReloadCheck: LabCheck = {
 					const goneAt = new Map<number, number>();
 					const aliveAt = new Map<number, number>();
 					const primaryWant: WantSamples = [];
-					const oldWaits = new Map<number, WantSamples>();
+					const oldSamples = new Map<number, OldSamples>();
 					let oldGoneAt: number | undefined;
 					await pollUntil(() => {
 						lookAtOld(old, aliveAt, goneAt);
 						sampleWant(primaryWant, primary(context));
-						sampleOldWaits(old, goneAt, oldWaits);
+						sampleOld(old, goneAt, oldSamples);
 						// Who holds the listening socket: an old child that let go of it has begun to drain.
 						if (inode !== undefined) {
 							const time = Date.now();
@@ -651,7 +706,7 @@ export const rollingReloadCheck: LabCheck = {
 					const [keepAliveAnswers, freshAnswers, straddleAnswers] = await Promise.all(loops.map(loop => loop.stop()));
 					const pinnedAnswers = await pinned.stop();
 					const pinnedTo = [...pinned.pinned].filter(([, connections]) => connections.length === 2).map(([pid]) => pid);
-					const reload: Reload = {old, sighupAt, oldGoneAt, goneAt, aliveAt, primaryWant, oldWaits, stoppedAt, keepAlive: keepAliveAnswers!, fresh: freshAnswers!, straddle: straddleAnswers!, pinned: pinnedAnswers, pinnedTo, stalls, closedAt, overlapSeen, ...(longHolder === undefined ? {} : {longHolder})};
+					const reload: Reload = {old, sighupAt, oldGoneAt, goneAt, aliveAt, primaryWant, oldSamples, stoppedAt, keepAlive: keepAliveAnswers!, fresh: freshAnswers!, straddle: straddleAnswers!, pinned: pinnedAnswers, pinnedTo, stalls, closedAt, overlapSeen, ...(longHolder === undefined ? {} : {longHolder})};
 					context.memo.set('reload', reload);
 				} finally {
 					stalls.stop();
@@ -808,30 +863,54 @@ export const rollingReloadCheck: LabCheck = {
 				const reload = context.memo.get('reload') as Reload;
 				const {old, sighupAt} = reload;
 				const failures = (answers: TimedAnswer[]) => answers.filter(answer => answer.status === 0 || answer.status >= 500);
-				// A fast keep-alive request that failed while the checker itself was stalled for longer
-				// than most of the drain window: its connection sat idle because the checker was silent,
-				// the one race the window cannot help (see the lesson). Not counted; anything else is.
-				// The straddle lanes' next request goes out the moment an answer without Connection: close
-				// arrives: it meets the same race when the checker was stalled, and gets the same excuse.
-				const excused = [...failures(reload.keepAlive), ...failures(reload.straddle)].filter(answer => reload.stalls.longestWithin(answer.startedAt - 700, answer.finishedAt) >= STALL_EXCUSE_MS);
+				// Failures no load can explain: before its child's window was over (see EARLY_CUT_MS). A
+				// pinned request's child is known; any other failure is judged by the earliest drain.
+				const floors = drainFloors(reload);
+				const earliest = Math.min(...floors.values());
+				const early = (answer: TimedAnswer) => answer.finishedAt < (answer.sentTo === undefined ? earliest : (floors.get(answer.sentTo) ?? earliest)) + EARLY_CUT_MS;
+				const cutEarly = [...failures(reload.keepAlive), ...failures(reload.straddle), ...failures(reload.pinned)].filter(early);
+				// A pinned request whose child ran READ_RUN_MS between the moment it was surely written and
+				// the moment it was surely cut (two turns of this checker's loop before it saw the cut) had
+				// been read: cut before the deadline, it was killed with its child, whatever the load.
+				const writtenBy = (answer: TimedAnswer) => Math.min(answer.finishedAt, reload.stalls.tickAfter(answer.startedAt, 2));
+				const ranBeforeCut = (answer: TimedAnswer) => ranWithin(reload.oldSamples.get(answer.sentTo!) ?? [], writtenBy(answer), reload.stalls.tickBefore(answer.finishedAt, 3));
+				const readThenCut = failures(reload.pinned).filter(answer => !early(answer) && answer.finishedAt < (floors.get(answer.sentTo!) ?? earliest) + DRAIN_MS && ranBeforeCut(answer) >= READ_RUN_MS);
+				// A keep-alive request that failed while the checker itself was stalled for longer than
+				// most of the drain window before it was written: its connection sat idle because the
+				// checker was silent, the one race the window cannot help (see the lesson). Not counted;
+				// anything else is. Stalls while it was in flight excuse nothing (a child killed while it
+				// ran the request got away with that once, beside CPU hogs at load 16); two turns of the
+				// event loop after it was handed to the client, it had been written. The straddle lanes'
+				// next request goes out the moment an answer without Connection: close arrives: it meets
+				// the same race when the checker was stalled, and gets the same excuse.
+				const excused = [...failures(reload.keepAlive), ...failures(reload.straddle)].filter(answer => !early(answer) && reload.stalls.longestWithin(answer.startedAt - 700, writtenBy(answer)) >= STALL_EXCUSE_MS);
 				// The same race from the other end: a fast request written just before its old child's drain
 				// window closed, while that child waited in a run queue (a starved machine), is still unread
 				// when the child closes its idle connections (beside CPU hogs 15 such requests failed once,
 				// 564 ms after they were sent). Which child a failed request was on is unknown: any old child
 				// that waited STALL_EXCUSE_MS for a CPU around it excuses it. Fast requests only: a 1000 ms
 				// straddle request cut in flight is a child killed, never an unread request.
-				const starvedOld = (answer: TimedAnswer) => Math.max(0, ...old.map(pid => wantedWithin(reload.oldWaits.get(pid) ?? [], answer.startedAt - 700, answer.finishedAt)));
-				const starved = failures(reload.keepAlive).filter(answer => !excused.includes(answer) && starvedOld(answer) >= STALL_EXCUSE_MS);
+				const starvedOld = (answer: TimedAnswer) => Math.max(0, ...old.map(pid => waitedWithin(reload.oldSamples.get(pid) ?? [], answer.startedAt - 700, answer.finishedAt)));
+				const starved = failures(reload.keepAlive).filter(answer => !excused.includes(answer) && !early(answer) && starvedOld(answer) >= STALL_EXCUSE_MS);
 				const keepAliveFailed = [...failures(reload.keepAlive), ...failures(reload.straddle)].filter(answer => !excused.includes(answer) && !starved.includes(answer));
+				// The pinned lanes' other failures are the race above (one in three runs at load 12-16).
+				keepAliveFailed.push(...cutEarly.filter(answer => reload.pinned.includes(answer)), ...readThenCut);
 				const freshFailed = failures(reload.fresh);
+				const earlyNote = (answer: TimedAnswer) => {
+					const floor = answer.sentTo === undefined ? earliest : (floors.get(answer.sentTo) ?? earliest);
+					const whose = answer.sentTo === undefined ? 'any old child' : `child ${answer.sentTo}`;
+					return `${Math.round(answer.finishedAt - floor)} ms after ${whose} can have begun to drain, at ${at(floor, sighupAt)}: before its ~500 ms window was over`;
+				};
 				const timeline = (failed: TimedAnswer[]) =>
 					failed
 						.slice(0, 3)
-						.map(answer => `${answer.path} sent at ${at(answer.startedAt, sighupAt)}, failed at ${at(answer.finishedAt, sighupAt)}: ${answer.error ?? `status ${answer.status}`}`)
+						.map(answer => `${answer.path} sent at ${at(answer.startedAt, sighupAt)}${answer.sentTo === undefined ? '' : ` to child ${answer.sentTo}`}, failed at ${at(answer.finishedAt, sighupAt)}: ${answer.error ?? `status ${answer.status}`}${cutEarly.includes(answer) ? ` (${earlyNote(answer)})` : readThenCut.includes(answer) ? ` (child ${answer.sentTo} had read it: it ran ${ranBeforeCut(answer)} ms on a CPU after the request was written, before the cut)` : ''}`)
 						.join('\n');
 				if (keepAliveFailed.length > 0) {
+					const certain = (answer: TimedAnswer) => Number(cutEarly.includes(answer) || readThenCut.includes(answer));
+					keepAliveFailed.sort((a, b) => certain(b) - certain(a) || a.finishedAt - b.finishedAt);
 					context.fail({
-						message: `${keepAliveFailed.length} of ${reload.keepAlive.length + reload.straddle.length} requests on keep-alive connections failed during the reload: old children closed connections that clients were still using`,
+						message: `${keepAliveFailed.length} of ${reload.keepAlive.length + reload.straddle.length + reload.pinned.length} requests on keep-alive connections failed during the reload: old children closed connections that clients were still using${cutEarly.length + readThenCut.length > 0 ? ` (${cutEarly.length + readThenCut.length} of them cut, not raced: before the drain window could be over, or after the child had read the request)` : ''}`,
 						expected: '0 failed requests: a retiring child first answers with Connection: close for a while, so every busy keep-alive client leaves on its own, then stops',
 						actual: [describeFailures(keepAliveFailed), `(times relative to the SIGHUP)`, timeline(keepAliveFailed)].join('\n'),
 						hint: 'Before disconnecting an old child, tell it to drain: for about 500 ms every answer carries Connection: close. Only then disconnect it; it closes its server and exits when its last request is done.',

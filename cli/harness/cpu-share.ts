@@ -11,8 +11,12 @@ CPU all the time, and on a busy machine waits for it most of that time.
 */
 export type TreeSample = {at: number; cpuMs: number; wantedMs: number};
 
-/** /proc/<pid>/schedstat in ms: time on a CPU, and time runnable but waiting in a run queue; zeros for a process that is gone. */
-function schedstat(pid: number): {runMs: number; waitMs: number} {
+/**
+/proc/<pid>/schedstat in ms, of the process's main thread (a Node process's
+event loop): time on a CPU, and time runnable but waiting in a run queue;
+zeros for a process that is gone.
+*/
+export function schedstat(pid: number): {runMs: number; waitMs: number} {
 	try {
 		const [run = '0', wait = '0'] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/);
 		return {runMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6};
@@ -25,11 +29,6 @@ function schedstat(pid: number): {runMs: number; waitMs: number} {
 function wantedMs(pid: number): number {
 	const {runMs, waitMs} = schedstat(pid);
 	return runMs + waitMs;
-}
-
-/** Time spent runnable but waiting in a run queue, in ms; 0 for a process that is gone. */
-export function runQueueWaitMs(pid: number): number {
-	return schedstat(pid).waitMs;
 }
 
 /** The process group's CPU so far (its live members, and the children the leader's tree reaped) and the CPU it wanted. */

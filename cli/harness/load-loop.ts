@@ -5,6 +5,8 @@ export type TimedAnswer = Answer & {
 	startedAt: number;
 	/** Which lane sent it (each lane sends one request at a time). */
 	lane: number;
+	/** The process the request went to, when the checker chose it (a pinned lane), answered or not. */
+	sentTo?: number;
 };
 
 export type LoadLoopOptions = {

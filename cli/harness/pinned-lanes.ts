@@ -59,14 +59,14 @@ export class PinnedLanes {
 		const stopAt = Date.now() + maxMs;
 		let laneNumber = 0;
 		const runs: Array<Promise<void>> = [];
-		for (const connections of this.pinned.values()) {
+		for (const [pid, connections] of this.pinned) {
 			connections.forEach((connection, index) => {
 				const lane = laneNumber++;
 				runs.push(
 					(async () => {
 						await this.pause((index * periodMs) / perPid);
 						while (!this.stopping && Date.now() < stopAt) {
-							const answer = toTimed(path, lane, await connection.request(path, {timeoutMs}));
+							const answer = toTimed(path, lane, pid, await connection.request(path, {timeoutMs}));
 							this.answers.push(answer);
 							if (answer.status === 0 || /\bclose\b/i.test(answer.headers.connection ?? '')) break;
 						}
@@ -100,7 +100,7 @@ export class PinnedLanes {
 	}
 }
 
-function toTimed(path: string, lane: number, answer: KeptAnswer): TimedAnswer {
+function toTimed(path: string, lane: number, sentTo: number, answer: KeptAnswer): TimedAnswer {
 	const headers: Record<string, string> = {};
 	for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
 	return {
@@ -112,6 +112,7 @@ function toTimed(path: string, lane: number, answer: KeptAnswer): TimedAnswer {
 		finishedAt: answer.doneAt,
 		startedAt: answer.sentAt,
 		lane,
+		sentTo,
 		...(answer.error === undefined ? {} : {error: answer.error}),
 		...(answer.pid === undefined ? {} : {pid: answer.pid}),
 	};

@@ -37,6 +37,28 @@ export class StallMonitor {
 		return count;
 	}
 
+	/**
+	The time of the `n`th tick after `time` (Infinity if there was none yet): by
+	then this process's event loop had taken `n` turns since `time`, so work it
+	queued at `time` (a request handed to a client, say) had been done.
+	*/
+	tickAfter(time: number, n = 1): number {
+		let seen = 0;
+		for (const tick of this.ticks) if (tick > time && ++seen === n) return tick;
+		return Infinity;
+	}
+
+	/**
+	The time of the `n`th tick before `time` (-Infinity if there was none): an
+	event this process handled at `time` had not yet happened then, or a turn of
+	the event loop in between would have handled it.
+	*/
+	tickBefore(time: number, n = 1): number {
+		let seen = 0;
+		for (let index = this.ticks.length - 1; index >= 0; index--) if (this.ticks[index]! < time && ++seen === n) return this.ticks[index]!;
+		return -Infinity;
+	}
+
 	/** How many ms of [from, to] this process spent stalled. */
 	stalledWithin(from: number, to: number): number {
 		let total = 0;
