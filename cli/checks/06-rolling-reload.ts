@@ -913,7 +913,9 @@ export const rollingReloadCheck: LabCheck = {
 						message: `${keepAliveFailed.length} of ${reload.keepAlive.length + reload.straddle.length + reload.pinned.length} requests on keep-alive connections failed during the reload: old children closed connections that clients were still using${cutEarly.length + readThenCut.length > 0 ? ` (${cutEarly.length + readThenCut.length} of them cut, not raced: before the drain window could be over, or after the child had read the request)` : ''}`,
 						expected: '0 failed requests: a retiring child first answers with Connection: close for a while, so every busy keep-alive client leaves on its own, then stops',
 						actual: [describeFailures(keepAliveFailed), `(times relative to the SIGHUP)`, timeline(keepAliveFailed)].join('\n'),
-						hint: 'Before disconnecting an old child, tell it to drain: for about 500 ms every answer carries Connection: close. Only then disconnect it; it closes its server and exits when its last request is done.',
+						...(cutEarly.length + readThenCut.length > 0
+							? {hint: 'Requests were cut while their child was still answering them: it was killed (or closed busy connections) during its drain. Retire an old child with child.disconnect() at the end of the window, never child.kill(); only the DRAIN_MS deadline may kill it.'}
+							: {hint: 'Before disconnecting an old child, tell it to drain: for about 500 ms every answer carries Connection: close. Only then disconnect it; it closes its server and exits when its last request is done.'}),
 						repro: `${context.runItYourself} &  sleep 2; (for i in $(seq 2000); do curl -s -o /dev/null -w '%{http_code} ' http://${context.host}:${context.port}/ http://${context.host}:${context.port}/; done) & sleep 1; kill -HUP <primary pid>; wait`,
 					});
 				}

@@ -213,6 +213,8 @@ export const hintsZhCN: Readonly<Record<string, string>> = {
 		"主进程里的 process.on('SIGHUP', ...) 启动一轮滚动：对每个子进程，fork 一个新的，等它就绪，再让旧的退役。",
 	'Fork one new child, wait for its ready message, retire one old child; then the next. Never stop them all first.': 'fork 一个新子进程，等它的就绪消息，让一个旧子进程退役；然后下一个。绝不要先把它们全部停掉。',
 	'Keep enough children accepting at every moment: start the new child and wait until it is ready before the old one stops accepting.': '每时每刻都要有足够的子进程在 accept：先启动新子进程并等它就绪，旧子进程才停止 accept。',
+	'Requests were cut while their child was still answering them: it was killed (or closed busy connections) during its drain. Retire an old child with child.disconnect() at the end of the window, never child.kill(); only the DRAIN_MS deadline may kill it.':
+		'有请求在子进程还在处理时被切断了：它在排空期间被杀掉了（或者关闭了正在使用的连接）。让旧子进程退役要在窗口结束时调用 child.disconnect()，绝不要用 child.kill()；只有 DRAIN_MS 截止时间到了才可以杀掉它。',
 	'Before disconnecting an old child, tell it to drain: for about 500 ms every answer carries Connection: close. Only then disconnect it; it closes its server and exits when its last request is done.':
 		'在断开旧子进程之前，先让它排空：大约 500 ms 内每个应答都带上 Connection: close。然后才断开它；它会关闭自己的 server，并在最后一个请求完成时退出。',
 	'Fork the new child and wait for its ready message before you retire an old one, and retire it with disconnect() (it finishes its requests), not with kill().':
