@@ -1,4 +1,4 @@
-import {sampleProcess, sampleTree, wantedShare, type TreeSample} from '../harness/cpu-share.js';
+import {sampleProcess, sampleTree, START_CPU_MS, STARVED_WAIT_MS, wantedShare, type TreeSample} from '../harness/cpu-share.js';
 import {holdIdleAndHalfSent} from '../harness/open-connections.js';
 import {waitForListening} from '../harness/readiness.js';
 import {childrenOf, descendantsOf, environ, groupMembers, isAlive, listenInodes, readProc, socketInodes, tcpRows} from '../harness/procfs.js';
@@ -48,15 +48,6 @@ function listeningAddressesOf(pgid: number): string[] {
 	return [...new Set(tcpRows().filter(row => row.state === 'LISTEN' && inodes.has(row.inode)).map(row => `${row.localAddress}:${row.localPort}`))];
 }
 
-/**
-CPU a program's whole tree gets before `starts` may call it slow: a tsx primary
-with 3 workers had used 1.0-1.3 s of CPU when it first listened (labs 06, 07,
-08, measured at load 12 on 2 cores); three times that leaves room for 5
-workers and slower machines.
-*/
-const START_CPU_MS = 4000;
-/** How long `starts` goes on waiting for a program that is starved of CPU, not idle: wall time, from the step's start. */
-const STARVED_WAIT_MS = 45_000;
 
 /** "pid 123 used 4.9 s of CPU in the last 5.0 s: is it stuck in a loop?", when it used much, or wanted a CPU all along. */
 export function stuckNote(pid: number, before: TreeSample): string | undefined {

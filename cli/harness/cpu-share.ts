@@ -12,6 +12,16 @@ CPU all the time, and on a busy machine waits for it most of that time.
 export type TreeSample = {at: number; cpuMs: number; wantedMs: number};
 
 /**
+CPU a program's whole tree gets before a start-up may be called slow: a tsx
+primary with 3 workers had used 1.0-1.3 s of CPU when it first listened (labs
+06, 07, 08, measured at load 12 on 2 cores); three times that leaves room for 5
+workers and slower machines.
+*/
+export const START_CPU_MS = 4000;
+/** How long a start-up is waited for while the program is starved of CPU, not idle: wall time, from its start. */
+export const STARVED_WAIT_MS = 45_000;
+
+/**
 /proc/<pid>/schedstat in ms, of the process's main thread (a Node process's
 event loop): time on a CPU, and time runnable but waiting in a run queue;
 zeros for a process that is gone.
