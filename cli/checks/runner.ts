@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs';
 import path from 'node:path';
 import type {Lab} from '../catalog.js';
 import {startLabProcess, type LabProcess} from '../harness/lab-process.js';
-import {pickFreePort} from '../harness/ports.js';
+import {reservePortBlock} from '../harness/ports.js';
 import {TrafficClient} from '../harness/traffic.js';
 import {waitForListening} from '../harness/readiness.js';
 import type {CheckEvent, Failure, LabStatus} from './events.js';
@@ -42,10 +42,19 @@ steps in order, stop at the first failure (later steps are reported skipped),
 and always end the whole process tree.
 */
 export async function runLab(options: RunLabOptions): Promise<LabStatus> {
+	// PORT and the ports after it are this run's alone until it ends (see PORT_BLOCK).
+	const block = await reservePortBlock(HOST);
+	try {
+		return await runLabOnPort(options, block.port);
+	} finally {
+		block.release();
+	}
+}
+
+async function runLabOnPort(options: RunLabOptions, port: number): Promise<LabStatus> {
 	const {lab, check, emit, signal = new AbortController().signal, cwd = process.cwd()} = options;
 	const dir = path.resolve(cwd, options.dir);
 	const started = Date.now();
-	const port = await pickFreePort(HOST);
 	const env = {...check.env(lab.defaults), PORT: String(port), HOST};
 	const entryPath = path.join(dir, lab.entry);
 	const shownEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !check.kitVariables?.includes(name)));
