@@ -47,4 +47,14 @@ describe('StallMonitor', () => {
 		expect(monitor.longestWithin(handedOver - 700, monitor.tickAfter(handedOver, 2))).toBe(310);
 		expect(monitor.tickAfter(Date.now())).toBe(Infinity);
 	});
+
+	it('tickBefore gives the nth tick before a moment', () => {
+		const monitor = new StallMonitor(10, 50);
+		vi.advanceTimersByTime(30);
+		const seen = Date.now() + 5;
+		monitor.stop();
+		expect(monitor.tickBefore(seen)).toBe(seen - 5);
+		expect(monitor.tickBefore(seen, 3)).toBe(seen - 25);
+		expect(monitor.tickBefore(seen, 4)).toBe(-Infinity);
+	});
 });
