@@ -32,6 +32,9 @@ learner's cwd and fails where it has no node_modules/tsx, as under npx.
 */
 export const tsxLoaderUrl = import.meta.resolve('tsx');
 
+/** The kit's light TypeScript loader for ES module folders (see ts-loader.mjs). */
+export const tsLoaderFile = path.join(packageRoot, 'cli', 'harness', 'ts-loader.mjs');
+
 /** The kit's own version, from its package.json (shown by --version, written into new workspaces). */
 export function kitVersion(): string {
 	return (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {version: string}).version;

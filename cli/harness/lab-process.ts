@@ -1,10 +1,11 @@
 import type {ChildProcess} from 'node:child_process';
-import {existsSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {createInterface} from 'node:readline';
+import {pathToFileURL} from 'node:url';
 import {setTimeout as delay} from 'node:timers/promises';
 import {execa} from 'execa';
-import {keeperFile, tsxLoaderUrl} from '../paths.js';
+import {keeperFile, tsLoaderFile, tsxLoaderUrl} from '../paths.js';
 import {killAllLabGroups, liveGroups, signalGroup} from './lab-groups.js';
 import {groupMembers, isAlive} from './procfs.js';
 
@@ -146,9 +147,31 @@ export function startKeeper(args: readonly string[], options: {cwd: string; env:
 	return keeper;
 }
 
+/** The "type" of the package.json nearest to `dir` ("commonjs" when there is none, as for Node). */
+function packageType(dir: string): string {
+	for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+		try {
+			return (JSON.parse(readFileSync(path.join(current, 'package.json'), 'utf8')) as {type?: string}).type ?? 'commonjs';
+		} catch {
+			if (path.dirname(current) === current) return 'commonjs';
+		}
+	}
+}
+
+/**
+What runs the learner's TypeScript in each of their processes: tsx; or, with
+NCL_TS_LOADER=light and in an ES module folder (every workspace, the kit's own
+labs), the kit's light loader, which costs a third of tsx's CPU at each start
+(0.2 against 0.65 CPU-s here; a lab starts up to 12 processes). Off by default
+until the whole suite has run with it beside CPU hogs; tsx also knows CommonJS .ts.
+*/
+export function typeScriptLoader(dir: string, choice = process.env.NCL_TS_LOADER): string {
+	return choice === 'light' && packageType(dir) === 'module' ? pathToFileURL(tsLoaderFile).href : tsxLoaderUrl;
+}
+
 export function startLabProcess(options: LabProcessOptions): LabProcess {
 	if (!existsSync(options.cwd)) throw new Error(`no such folder: ${options.cwd}`);
-	const keeper = startKeeper(['--import', tsxLoaderUrl, options.entry], {
+	const keeper = startKeeper(['--import', typeScriptLoader(options.cwd), options.entry], {
 		cwd: path.resolve(options.cwd),
 		env: {...labEnvironment(options.env), ...(options.supplementaryGroups ? {NCL_KEEPER_GROUPS: options.supplementaryGroups.join(',')} : {})},
 	});
