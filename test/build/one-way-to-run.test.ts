@@ -26,6 +26,7 @@ const allowed: Record<string, string> = {
 	'test/harness/write-at-once.test.ts': 'the hand-over fixture reports its port over IPC, and dies with its channel',
 	'test/harness/procfs.test.ts': 'the ChildProcess type of its fixtures',
 	'test/harness/readiness.test.ts': "a learner-like program that forks (in the program's source)",
+	'test/harness/ts-loader.test.ts': "a learner-like program that forks a .ts child (in the program's source)",
 	'test/harness/ipc-spy.test.ts': "fork() in the traced program's source",
 	'test/harness/hold-at-start.test.ts': "fork() in the held program's source: forked children are what the hold tells apart",
 };
