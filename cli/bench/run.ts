@@ -9,12 +9,11 @@ primary that only fronts the workers), the workers, and the generator (this
 process).
 */
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {startLabProcess, type LabProcess} from '../harness/lab-process.js';
 import {findNginx, nginxVersion, prepareNginxRun, removeNginxRun, renderTemplate, startNginx, testNginxConfig, type NginxRun} from '../harness/nginx.js';
-import {pickFreePort} from '../harness/ports.js';
+import {pickFreePort, PORT_BLOCK, reservePortBlock} from '../harness/ports.js';
 import {groupMembers} from '../harness/procfs.js';
 import {waitForListening} from '../harness/readiness.js';
 import {runLoadGenerator} from '../load/generator.js';
@@ -96,23 +95,17 @@ class StartError extends Error {
 	}
 }
 
-function canBind(host: string, port: number): Promise<boolean> {
-	return new Promise(resolve => {
-		const server = net.createServer();
-		server.once('error', () => resolve(false));
-		server.listen({host, port, exclusive: true}, () => server.close(() => resolve(true)));
-	});
-}
-
-/** A port with the `extra` ports after it free too (lab 02's backends listen on PORT+1 … PORT+WORKERS). */
+/**
+A port with the `extra` ports after it free too (lab 02's backends listen on
+PORT+1 … PORT+WORKERS): the first of a free port block, which other runs of the
+kit keep away from while they hold theirs. Released at once: a bench row is one
+short run, checked free as it starts.
+*/
 async function pickFreeRange(extra: number): Promise<number> {
-	for (let attempt = 0; attempt < 50; attempt++) {
-		const port = await pickFreePort();
-		let free = true;
-		for (let next = port + 1; free && next <= port + extra; next++) free = await canBind('127.0.0.1', next);
-		if (free) return port;
-	}
-	throw new Error(`no ${extra + 1} free ports in a row found on 127.0.0.1`);
+	if (extra >= PORT_BLOCK) throw new StartError(`${extra} backends do not fit in a block of ${PORT_BLOCK} ports; ask for fewer workers`, true);
+	const block = await reservePortBlock();
+	block.release();
+	return block.port;
 }
 
 /** CPU of every process in a group but its keeper (nginx's master, workers and launcher), ms. */
