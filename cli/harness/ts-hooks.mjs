@@ -52,6 +52,22 @@ export async function resolve(specifier, context, nextResolve) {
 	}
 }
 
+/**
+esbuild's transform; a syntax error becomes one SyntaxError that names the file,
+line and column, without esbuild's own stack and error objects, which say
+nothing to a learner.
+*/
+function transform(file, source) {
+	try {
+		return esbuild.transformSync(source, {loader: 'ts', format: 'esm', target: `node${process.versions.node.split('.')[0]}`, sourcemap: 'inline', sourcefile: file}).code;
+	} catch (error) {
+		if (!Array.isArray(error?.errors) || error.errors.length === 0) throw error;
+		const lines = error.errors.map(({text, location}) => (location ? `${location.file}:${location.line}:${location.column + 1}: ${text}\n    ${location.lineText}` : text));
+		const syntax = new SyntaxError(lines.join('\n'));
+		throw syntax;
+	}
+}
+
 export async function load(url, context, nextLoad) {
 	if (!isTypeScript(url)) return nextLoad(url, context);
 	const file = fileURLToPath(url);
@@ -67,7 +83,7 @@ export async function load(url, context, nextLoad) {
 		// tsx's own esbuild: the kit depends on tsx, and tsx on esbuild, wherever npm put it.
 		// (import.meta.resolve is not there in Node 20's hooks thread.)
 		esbuild ??= createRequire(createRequire(import.meta.url).resolve('tsx'))('esbuild');
-		code = esbuild.transformSync(source, {loader: 'ts', format: 'esm', target: `node${process.versions.node.split('.')[0]}`, sourcemap: 'inline', sourcefile: file}).code;
+		code = transform(file, source);
 		if (useCache) {
 			// Written whole, then renamed: a process reading at the same moment sees no half file.
 			const partial = `${cached}.${process.pid}.tmp`;
