@@ -159,14 +159,14 @@ function packageType(dir: string): string {
 }
 
 /**
-What runs the learner's TypeScript in each of their processes: tsx; or, with
-NCL_TS_LOADER=light and in an ES module folder (every workspace, the kit's own
-labs), the kit's light loader, which costs a third of tsx's CPU at each start
-(0.2 against 0.65 CPU-s here; a lab starts up to 12 processes). Off by default
-until the whole suite has run with it beside CPU hogs; tsx also knows CommonJS .ts.
+What runs the learner's TypeScript in each of their processes: in an ES module
+folder (every workspace, the kit's own labs), the kit's light loader, which
+costs a third of tsx's CPU at each start (0.2 against 0.65 CPU-s here; a lab
+starts up to 12 processes, and on a busy machine start-up is what steps wait
+for); tsx elsewhere, since it also knows CommonJS .ts, or with NCL_TS_LOADER=tsx.
 */
 export function typeScriptLoader(dir: string, choice = process.env.NCL_TS_LOADER): string {
-	return choice === 'light' && packageType(dir) === 'module' ? pathToFileURL(tsLoaderFile).href : tsxLoaderUrl;
+	return choice !== 'tsx' && packageType(dir) === 'module' ? pathToFileURL(tsLoaderFile).href : tsxLoaderUrl;
 }
 
 export function startLabProcess(options: LabProcessOptions): LabProcess {

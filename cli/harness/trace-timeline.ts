@@ -274,8 +274,8 @@ export class Timeline {
 
 	private commandLine(start: TraceStart): string {
 		const [exe = 'node', ...args] = start.argv;
-		// Node's own options (-e '...', --import ...) are in execArgv; tsx's loader URL is long and says little.
-		const nodeOptions = (start.execArgv ?? []).map(arg => (/^file:.*[\\/]tsx[\\/]/.test(arg) ? 'tsx' : arg));
+		// Node's own options (-e '...', --import ...) are in execArgv; a TypeScript loader's URL (tsx's, the kit's) is long and says little.
+		const nodeOptions = (start.execArgv ?? []).map(arg => (/^file:.*[\\/]tsx[\\/]/.test(arg) ? 'tsx' : /^file:.*[\\/]ts-loader\.mjs$/.test(arg) ? 'ts-loader' : arg));
 		const shorten = (arg: string) => (path.isAbsolute(arg) && arg.startsWith(this.options.cwd + path.sep) ? path.relative(this.options.cwd, arg) : arg);
 		const shown = [path.basename(exe), ...nodeOptions, ...args.map(shorten)].join(' ');
 		return shown.length > 70 ? `${shown.slice(0, 69)}…` : shown;

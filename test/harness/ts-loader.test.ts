@@ -45,6 +45,7 @@ child.disconnect();
 		'greet.ts': "export const greeting: string = 'hello';\n",
 		'child.ts': 'const value: number = 7;\nprocess.send!({ pid: process.pid, value });\n',
 		'crash.ts': "interface Nothing {}\n\n\nthrow new Error('line four');\n",
+		'broken.ts': 'const x: number = ;\n',
 	});
 
 	it('runs what learners write: types, ./x.js for x.ts, no extension, import.meta.url, top-level await, a forked .ts child', async () => {
@@ -59,6 +60,13 @@ child.disconnect();
 		expect(result.stderr).toContain(`${path.join(dir, 'crash.ts')}:4`);
 	});
 
+	it('names the file, line and column of a syntax error, without esbuild\'s own stack', async () => {
+		const result = await run(dir, 'broken.ts');
+		expect(result.exitCode).toBe(1);
+		expect(result.stderr).toContain(`${path.join(dir, 'broken.ts')}:1:19: Unexpected ";"`);
+		expect(result.stderr).not.toContain('esbuild');
+	});
+
 	it('runs the new text of a file changed since the last run (the cache is keyed by contents)', async () => {
 		const changing = folder('changing', 'module', {'main.ts': "const word: string = 'first';\nconsole.log(word);\n"});
 		expect((await run(changing, 'main.ts')).stdout).toBe('first');
@@ -66,10 +74,10 @@ child.disconnect();
 		expect((await run(changing, 'main.ts')).stdout).toBe('second');
 	});
 
-	it('is chosen with NCL_TS_LOADER=light for an ES module folder; tsx for a CommonJS one, one with no package.json, or without the switch', () => {
-		expect(typeScriptLoader(dir, 'light')).toBe(pathToFileURL(tsLoaderFile).href);
-		expect(typeScriptLoader(folder('cjs', 'commonjs', {}), 'light')).toBe(tsxLoaderUrl);
-		expect(typeScriptLoader(path.parse(tempRoot).root, 'light')).toBe(tsxLoaderUrl);
-		expect(typeScriptLoader(dir, undefined)).toBe(tsxLoaderUrl);
+	it('is chosen for an ES module folder; tsx for a CommonJS one, one with no package.json, or with NCL_TS_LOADER=tsx', () => {
+		expect(typeScriptLoader(dir, undefined)).toBe(pathToFileURL(tsLoaderFile).href);
+		expect(typeScriptLoader(folder('cjs', 'commonjs', {}), undefined)).toBe(tsxLoaderUrl);
+		expect(typeScriptLoader(path.parse(tempRoot).root, undefined)).toBe(tsxLoaderUrl);
+		expect(typeScriptLoader(dir, 'tsx')).toBe(tsxLoaderUrl);
 	});
 });
