@@ -18,6 +18,8 @@ const LIMIT = 4;
 const AGAIN_LIMIT = 6;
 const WINDOW_MS = 1000;
 const AGAIN_WINDOW_MS = 1400;
+/** The restart's variables (the again-* steps). */
+const AGAIN_ENV = {WORKERS: String(AGAIN_WORKERS), LIMIT: String(AGAIN_LIMIT), WINDOW_MS: String(AGAIN_WINDOW_MS)};
 /** The contract's largest value (1 MiB), and how long a worker may wait for the primary before it answers 503. */
 const MAX_VALUE_BYTES = 1024 * 1024;
 const REPLY_TIMEOUT_MS = 2000;
@@ -93,7 +95,7 @@ function workersStep(id: string): Step {
 		title: id === 'workers' ? `WORKERS=${WORKERS}: that many cluster workers, and they answer` : `Restarted with WORKERS=${AGAIN_WORKERS} LIMIT=${AGAIN_LIMIT} WINDOW_MS=${AGAIN_WINDOW_MS}: ${AGAIN_WORKERS} cluster workers answer`,
 		timeoutMs: 60_000,
 		async run(context) {
-			if (id !== 'workers') await context.restart({WORKERS: String(AGAIN_WORKERS), LIMIT: String(AGAIN_LIMIT), WINDOW_MS: String(AGAIN_WINDOW_MS)});
+			if (id !== 'workers') await context.restart(AGAIN_ENV);
 			const pids = await settledWorkers(context);
 			context.memo.set('workers', pids);
 			const name = fresh('hello');
@@ -901,6 +903,8 @@ export const sharedStateCheck: LabCheck = {
 	lab: '09-shared-state',
 	env: () => ({WORKERS: String(WORKERS), LIMIT: String(LIMIT), WINDOW_MS: String(WINDOW_MS)}),
 	variables: {WORKERS: [String(WORKERS), String(AGAIN_WORKERS)], LIMIT: [String(LIMIT), String(AGAIN_LIMIT)], WINDOW_MS: [String(WINDOW_MS), String(AGAIN_WINDOW_MS)]},
+	// The restart's copy starts while lost-reply waits 2 s on a stopped primary: again-workers then finds it running.
+	restartAhead: {during: 'lost-reply', env: AGAIN_ENV},
 	steps: [
 		// A tsx primary and its tsx workers: seconds each on a loaded machine (lab 03 waits as long).
 		startsStep(20_000),

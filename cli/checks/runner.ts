@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs';
 import path from 'node:path';
 import type {Lab} from '../catalog.js';
 import {startLabProcess, type LabProcess} from '../harness/lab-process.js';
-import {reservePortBlock} from '../harness/ports.js';
+import {PORT_BLOCK, reservePortBlock} from '../harness/ports.js';
 import {TrafficClient} from '../harness/traffic.js';
 import {waitForListening} from '../harness/readiness.js';
 import type {CheckEvent, Failure, LabStatus} from './events.js';
@@ -28,6 +28,15 @@ is not slower because the bound is long, only a broken one is reported later.
 */
 const RESTART_READY_MS = 20_000;
 
+/**
+Where a restart started ahead (LabCheck.restartAhead) listens: the second half
+of the run's port block, clear of the first copy's ports (lab 02's first run
+uses PORT to PORT+6).
+*/
+export const RESTART_AHEAD_OFFSET = PORT_BLOCK / 2;
+/** Lines a copy started ahead may print before it is taken on; the oldest go first. */
+const HELD_OUTPUT_LINES = 200;
+
 class StepTimeout extends Error {}
 class Cancelled extends Error {}
 
@@ -51,7 +60,15 @@ export async function runLab(options: RunLabOptions): Promise<LabStatus> {
 	}
 }
 
-async function runLabOnPort(options: RunLabOptions, port: number): Promise<LabStatus> {
+/** Whether two sets of variables are the same (the restart a step asks for is the one started ahead). */
+function sameVariables(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+	const keys = Object.keys(a);
+	return keys.length === Object.keys(b).length && keys.every(key => a[key] === b[key]);
+}
+
+async function runLabOnPort(options: RunLabOptions, blockPort: number): Promise<LabStatus> {
+	// A restart taken over from a copy started ahead moves the run to that copy's port.
+	let port = blockPort;
 	const {lab, check, emit, signal = new AbortController().signal, cwd = process.cwd()} = options;
 	const dir = path.resolve(cwd, options.dir);
 	const started = Date.now();
@@ -88,27 +105,49 @@ async function runLabOnPort(options: RunLabOptions, port: number): Promise<LabSt
 	}
 
 	let labProcess: LabProcess | undefined;
-	const http = new TrafficClient(`http://${HOST}:${port}`, tally => {
-		if (currentStep) emit({type: 'traffic', lab: lab.id, step: currentStep, tally});
-	});
+	const trafficClient = () =>
+		new TrafficClient(`http://${HOST}:${port}`, tally => {
+			if (currentStep) emit({type: 'traffic', lab: lab.id, step: currentStep, tally});
+		});
+	let http = trafficClient();
+	/** The copy started ahead of its restart, until a restart takes it on or the run ends. */
+	let ahead: {extraEnv: Readonly<Record<string, string>>; env: Record<string, string>; process: LabProcess; takeOn: () => void} | undefined;
 	let currentStep: string | undefined;
 	const cleanups: Array<() => void | Promise<void>> = [];
 	try {
-		const start = async (runEnv: Record<string, string>) => {
-			const started = startLabProcess({
-				cwd: dir,
-				entry: lab.entry,
-				env: runEnv,
-				supplementaryGroups: check.supplementaryGroups,
-				onOutput: (stream, line) => emit({type: 'output', lab: lab.id, stream, line}),
-			});
-			labProcess = started;
+		const launch = (runEnv: Record<string, string>, onOutput: (stream: 'stdout' | 'stderr', line: string) => void) =>
+			startLabProcess({cwd: dir, entry: lab.entry, env: runEnv, supplementaryGroups: check.supplementaryGroups, onOutput});
+		const primaryOf = async (started: LabProcess) => {
 			const pid = await started.primaryPid;
 			if (pid === undefined) throw new Error(`could not start node in ${dir}: ${started.exitInfo?.error ?? 'unknown reason'}`);
-			return {started, pid};
+			return pid;
+		};
+		const start = async (runEnv: Record<string, string>) => {
+			const started = launch(runEnv, (stream, line) => emit({type: 'output', lab: lab.id, stream, line}));
+			labProcess = started;
+			return {started, pid: await primaryOf(started)};
+		};
+		// Its output is held back until a restart takes it on: until then the learner's lines are the first copy's.
+		const startAhead = (extraEnv: Readonly<Record<string, string>>) => {
+			const aheadEnv = {...check.env(lab.defaults), PORT: String(blockPort + RESTART_AHEAD_OFFSET), HOST, ...extraEnv};
+			const held: Array<{stream: 'stdout' | 'stderr'; line: string}> = [];
+			let takenOn = false;
+			const copy = launch(aheadEnv, (stream, line) => {
+				if (takenOn) emit({type: 'output', lab: lab.id, stream, line});
+				else if (held.push({stream, line}) > HELD_OUTPUT_LINES) held.shift();
+			});
+			ahead = {
+				extraEnv,
+				env: aheadEnv,
+				process: copy,
+				takeOn: () => {
+					takenOn = true;
+					for (const {stream, line} of held.splice(0)) emit({type: 'output', lab: lab.id, stream, line});
+				},
+			};
 		};
 		let {started: current, pid: primaryPid} = await start(env);
-		let runEnv = env;
+		let runEnv: Record<string, string> = env;
 		// The learner's variables only: the kit's own (a preload in NODE_OPTIONS, its files) are the checker's business.
 		const shellWord = (value: string) => (/^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
 		const runLine = (lineEnv: Record<string, string>) =>
@@ -126,6 +165,7 @@ async function runLabOnPort(options: RunLabOptions, port: number): Promise<LabSt
 			await http.close();
 			http.resetTally();
 			emit({type: 'step-start', lab: lab.id, step: step.id, title: step.title});
+			if (check.restartAhead?.during === step.id && !ahead) startAhead(check.restartAhead.env);
 			const stepStarted = Date.now();
 			let waitingFor = 'the step to finish';
 			let note: string | undefined;
@@ -158,8 +198,23 @@ async function runLabOnPort(options: RunLabOptions, port: number): Promise<LabSt
 				curl: pathAndQuery => `curl -si 'http://${HOST}:${port}${pathAndQuery}'`,
 				async restart(extraEnv) {
 					await current.stop();
-					runEnv = {...env, ...extraEnv};
-					({started: current, pid: primaryPid} = await start(runEnv));
+					const copy = ahead;
+					ahead = undefined;
+					if (copy && sameVariables(copy.extraEnv, extraEnv)) {
+						runEnv = copy.env;
+						current = copy.process;
+						labProcess = current;
+						copy.takeOn();
+						primaryPid = await primaryOf(current);
+						port = Number(runEnv.PORT);
+						await http.close();
+						http = trafficClient();
+						Object.assign(context, {port, baseUrl: `http://${HOST}:${port}`, http});
+					} else {
+						await copy?.process.stop();
+						runEnv = {...env, ...extraEnv};
+						({started: current, pid: primaryPid} = await start(runEnv));
+					}
 					context.process = current;
 					context.primaryPid = primaryPid;
 					context.env = runEnv;
@@ -211,6 +266,7 @@ async function runLabOnPort(options: RunLabOptions, port: number): Promise<LabSt
 		currentStep = undefined;
 		await http.close();
 		await labProcess?.stop();
+		await ahead?.process.stop();
 		for (const cleanup of cleanups) {
 			try {
 				await cleanup();

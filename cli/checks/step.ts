@@ -79,6 +79,16 @@ export type LabCheck = {
 	*/
 	variables?: Readonly<Record<string, readonly string[]>>;
 	/**
+	A restart started ahead of time: when step `during` begins, a second copy of
+	the program starts with `env` added, on PORT+RESTART_AHEAD_OFFSET, its output
+	held back; the step that then calls restart(env) with the same variables
+	stops the first copy and goes on with this one (PORT, baseUrl and http follow),
+	instead of waiting for a cold start. For a restart whose start-up is not what
+	the step tests (not one that arms a hold first). `during` should be a step
+	that leaves the CPU mostly idle: the copy's start-up competes with it.
+	*/
+	restartAhead?: {during: string; env: Readonly<Record<string, string>>};
+	/**
 	When the kit runs as root, start the learner's program with these
 	supplementary groups (see LabProcessOptions), so a check can see whether
 	its children drop them.

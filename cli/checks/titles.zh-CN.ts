@@ -30,7 +30,7 @@ export const stepTitlesZhCN: Readonly<Record<string, Readonly<Record<string, str
 		'upstream-reset': '后端 reset 连接：502，代理继续工作',
 		streaming: 'body 双向流式传输：上下行各 16 MiB 逐字节一致，代理增长不到 16.0 MiB；前一半在后一半发出之前就已转发',
 		'client-abort': '客户端在请求中途离开：代理也丢弃上游请求',
-		'upstream-pool': '200 个请求只打开少量上游连接（keep-alive），每个后端从不超过 8 个',
+		'upstream-pool': '100 个请求只打开少量上游连接（keep-alive），每个后端从不超过 8 个',
 		'backend-killed': '负载下杀掉一个后端：只有在途请求失败，它被跳过，恢复后重新启用',
 		'ip-hash': '以 STRATEGY=ip-hash WORKERS=4 重启：每个客户端地址固定到一个后端',
 		'ip-hash-robust': 'STRATEGY=ip-hash：一个后端被杀、一次 reset、一个挂断的客户端；之后每个客户端都回到自己的后端',
