@@ -53,16 +53,17 @@ export async function resolve(specifier, context, nextResolve) {
 }
 
 /**
-esbuild's transform; a syntax error becomes one SyntaxError that names the file,
-line and column, without esbuild's own stack and error objects, which say
-nothing to a learner.
+esbuild's transform; a syntax error becomes one SyntaxError with esbuild's
+lines (file:line:column: ERROR: what), without esbuild's own stack and error
+objects, which say nothing to a learner.
 */
 function transform(file, source) {
 	try {
 		return esbuild.transformSync(source, {loader: 'ts', format: 'esm', target: `node${process.versions.node.split('.')[0]}`, sourcemap: 'inline', sourcefile: file}).code;
 	} catch (error) {
 		if (!Array.isArray(error?.errors) || error.errors.length === 0) throw error;
-		const lines = error.errors.map(({text, location}) => (location ? `${location.file}:${location.line}:${location.column + 1}: ${text}\n    ${location.lineText}` : text));
+		// esbuild's own first line (what tsx prints too): file:line:column: ERROR: text.
+		const lines = error.errors.map(({text, location}) => (location ? `${location.file}:${location.line}:${location.column}: ERROR: ${text}\n    ${location.lineText}` : `ERROR: ${text}`));
 		const syntax = new SyntaxError(lines.join('\n'));
 		throw syntax;
 	}

@@ -63,7 +63,7 @@ child.disconnect();
 	it('names the file, line and column of a syntax error, without esbuild\'s own stack', async () => {
 		const result = await run(dir, 'broken.ts');
 		expect(result.exitCode).toBe(1);
-		expect(result.stderr).toContain(`${path.join(dir, 'broken.ts')}:1:19: Unexpected ";"`);
+		expect(result.stderr).toContain(`${path.join(dir, 'broken.ts')}:1:18: ERROR: Unexpected ";"`);
 		expect(result.stderr).not.toContain('esbuild');
 	});
 

@@ -101,13 +101,13 @@ function printed(run: Run): string[] {
 }
 
 describe('verify on broken learner programs', () => {
-	it('syntax-error: says the program exited before listening and shows tsx\'s error', async () => {
+	it('syntax-error: says the program exited before listening and shows the TypeScript loader\'s error', async () => {
 		const run = await verifyBroken('syntax-error', 'starts');
 		expect(run.failed.message).toMatch(/^Your program exited with code 1 before it listened on 127\.0\.0\.1:\d+$/);
 		expect(run.failed.expected).toMatch(/keeps running and listens on 127\.0\.0\.1:\d+/);
 		expect(run.failed.actual).toBe('the process exited with code 1');
 		expect(run.failed.hint).toMatch(/syntax error/);
-		// tsx (esbuild) names the file, the line and what it expected.
+		// The TypeScript loader (esbuild's message) names the file, the line and what it expected.
 		const lines = printed(run);
 		expect(lines.some(line => /main\.ts:\d+:\d+: ERROR: Expected/.test(line)), lines.join('\n')).toBe(true);
 		expect(run.lab.output.find(entry => /ERROR: Expected/.test(entry.line))?.stream).toBe('stderr');
