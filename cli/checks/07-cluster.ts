@@ -734,6 +734,7 @@ export const clusterCheck: LabCheck = {
 				context.waitingFor(`the heads of GET /slow?ms=${SLOW_MS} and GET /slow?ms=${LONG_MS}`);
 				// Both in flight before SIGTERM: one that must finish, one longer than the deadline.
 				const slow = slowRequest(context, SLOW_MS, SLOW_MS + SIGTERM_MS + 2000);
+				const longSentAt = Date.now();
 				const long = slowRequest(context, LONG_MS, LONG_MS + 5000);
 				try {
 					// The head must come before the body: a request answered in one piece is not in flight when SIGTERM comes.
@@ -813,6 +814,30 @@ export const clusterCheck: LabCheck = {
 							actual: `still running: ${left.map(pid => `${pid} (${readProc(pid)?.comm ?? '?'}, parent ${readProc(pid)?.ppid ?? '?'})`).join(', ')}`,
 							hint: 'After cluster.disconnect(), exit the primary once every worker has exited, and kill what is left at a deadline (e.g. 2.5 s) so that a request that never ends cannot hold the shutdown.',
 							repro: `${context.curl(`/slow?ms=${LONG_MS}`)} & sleep 0.3; kill -TERM <primary pid>; sleep 3; ps -o pid,ppid,args -p ${list(known).replaceAll(' ', '')}`,
+						});
+					}
+					if (gone !== undefined && gone > SIGTERM_MS) {
+						// Seen gone only after the deadline: the checker was stalled past it (a poll every 20 ms
+						// otherwise sees the deadline pass). What cannot come late decides: the long request's
+						// body comes LONG_MS after the worker had it, so a body in full means the worker ran that long.
+						context.waitingFor(`GET /slow?ms=${LONG_MS} on worker ${longOn} to end`);
+						const longEnd = await long.done;
+						const ranUntil = longSentAt + LONG_MS - sentAt;
+						if (!('error' in longEnd) && ranUntil > SIGTERM_MS) {
+							context.fail({
+								message: `Worker ${longOn} was still running ${SIGTERM_MS / 1000} s after SIGTERM, waiting for GET /slow?ms=${LONG_MS} (answered in full, ${ranUntil} ms after SIGTERM at the earliest): the shutdown has no deadline`,
+								expected: `the primary and every worker gone within ${SIGTERM_MS / 1000} s of SIGTERM, even with a request in flight that lasts ${LONG_MS / 1000} s (it may be cut at the deadline)`,
+								actual: `GET /slow?ms=${LONG_MS}, sent ${sentAt - longSentAt} ms before SIGTERM, answered in full; the tree was gone when the checker looked, ${gone} ms after SIGTERM`,
+								hint: 'After cluster.disconnect(), exit the primary once every worker has exited, and kill what is left at a deadline (e.g. 2.5 s) so that a request that never ends cannot hold the shutdown.',
+								repro: `${context.curl(`/slow?ms=${LONG_MS}`)} & sleep 0.3; kill -TERM <primary pid>; sleep 3; ps -o pid,ppid,args -p ${list(known).replaceAll(' ', '')}`,
+							});
+						}
+						context.fail({
+							message: `The machine was too busy to judge the ${SIGTERM_MS / 1000} s deadline: the checker could look only ${gone} ms after SIGTERM, and by then your tree was gone`,
+							expected: `a look at your tree at least every 20 ms for ${SIGTERM_MS / 1000} s after SIGTERM`,
+							actual: `GET /slow?ms=${LONG_MS} on ${longOn}: ${'error' in longEnd ? `cut (${longEnd.error})` : 'answered in full'}`,
+							unjudged: true,
+							hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
 						});
 					}
 					const longAnswer = await Promise.race([long.done, new Promise<undefined>(resolve => setTimeout(resolve, 200))]);
