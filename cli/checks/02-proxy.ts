@@ -287,6 +287,8 @@ async function requireKillSurvived(context: StepContext, options: {victim: Backe
 		// long however fast the machine restarts it, so a proxy that keeps sending to it is seen doing so.
 		const hold = armHold(context.env.NCL_HOLD_FILE!);
 		let held: number | undefined;
+		/** Until when the port was surely dead: its replacement held at its start until then. */
+		let deadUntil: number | undefined;
 		// Connections to the victim's port that exist now are the old backend's; a new one after
 		// the kill can only reach its replacement (a refused connect leaves no row).
 		const connectionsBefore = upstreamConnections([context.host], victim.port);
@@ -302,6 +304,7 @@ async function requireKillSurvived(context: StepContext, options: {victim: Backe
 			if (held !== undefined && held > 0) {
 				context.waitingFor(`${HOLD_MS} ms of load while the new backend ${held} is held at its start${under}`);
 				await delay(HOLD_MS, undefined, {signal: context.signal}).catch(() => undefined);
+				deadUntil = Date.now();
 			}
 		} finally {
 			hold.release();
@@ -356,6 +359,23 @@ async function requireKillSurvived(context: StepContext, options: {victim: Backe
 				hint: `When a connection to a backend is refused (ECONNREFUSED), note the time: send it nothing for ${RETRY_AFTER_MS} ms, and send that request (it has no body: nothing reached the backend) to the next backend.`,
 				repro,
 			});
+		}
+		// The verdict above needs requests sent while the port was dead, after the first failure came back:
+		// a proxy that keeps the dead backend fails some of them. A checker stalled through the dead time
+		// sends none, and a proxy that never ejects then passed (beside CPU hogs): not a pass, a "could not judge".
+		if (deadUntil !== undefined) {
+			const from = Number.isFinite(firstSeen) ? firstSeen + 20 : killedAt;
+			const probing = sent.filter(answer => answer.startedAt > from && answer.startedAt < deadUntil!).length;
+			const need = Math.max(2 * backends(context).length, clients.length);
+			if (probing < need) {
+				context.fail({
+					message: `The machine was too busy to judge${under}: only ${probing} requests were sent while port ${victim.port} was dead${Number.isFinite(firstSeen) ? ' and the first failure had come back' : ''}, too few to see where your proxy sends them`,
+					expected: `at least ${need} requests in that time (the load sends about 800 a second)`,
+					actual: `${sent.length} requests in ${Date.now() - killedAt} ms since the kill; the port was dead for ${deadUntil - killedAt} ms at least`,
+					unjudged: true,
+					hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
+				});
+			}
 		}
 		if (readmitted === undefined) {
 			context.fail({
