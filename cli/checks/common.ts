@@ -185,8 +185,21 @@ export function sigtermStep(hints: {primaryHint: string; orphanHint: string}): S
 			const tree = [context.primaryPid, ...descendantsOf(context.primaryPid).map(proc => proc.pid)];
 			context.waitingFor(`pids ${list(tree)} to exit after SIGTERM`);
 			process.kill(context.primaryPid, 'SIGTERM');
-			const gone = await pollUntil(() => (tree.every(pid => !isAlive(pid)) ? true : undefined), 3000, context);
-			if (gone) return;
+			const sentAt = Date.now();
+			const gone = await pollUntil(() => (tree.every(pid => !isAlive(pid)) ? Date.now() - sentAt : undefined), 3000, context);
+			// Seen gone only after the deadline: the checker was stalled past it (it looks every 20 ms
+			// otherwise), and the tree may have gone at any moment since its last look. Not a pass: a
+			// shutdown with no deadline passed that way beside CPU hogs (lab 07's own step).
+			if (gone !== undefined && gone > 3000) {
+				context.fail({
+					message: `The machine was too busy to judge the 3 s deadline: the checker could look only ${gone} ms after SIGTERM, and by then your tree was gone`,
+					expected: 'a look at your tree at least every 20 ms for 3 s after SIGTERM',
+					actual: `pids ${list(tree)} gone when the checker looked, ${gone} ms after SIGTERM`,
+					unjudged: true,
+					hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
+				});
+			}
+			if (gone !== undefined) return;
 			const left = tree.filter(pid => isAlive(pid));
 			const primaryLeft = left.includes(context.primaryPid);
 			const stillListening = listenInodes(context.port).length > 0;
@@ -272,6 +285,16 @@ export function exitOnDisconnectStep(options: {holding: string; hint: string; ho
 			process.kill(context.primaryPid, 'SIGKILL');
 			const killedAt = Date.now();
 			const gone = await pollUntil(() => (kids.every(pid => !isAlive(pid)) ? true : undefined), withinMs, context);
+			// Seen gone only after the bound: the checker was stalled past it, and cannot say when they went.
+			if (gone && Date.now() - killedAt > withinMs) {
+				context.fail({
+					message: `The machine was too busy to judge the ${withinMs / 1000} s bound: the checker could look only ${Date.now() - killedAt} ms after the primary was killed, and by then its children were gone`,
+					expected: `a look at the children at least every 20 ms for ${withinMs / 1000} s`,
+					actual: `children ${list(kids)} gone when the checker looked`,
+					unjudged: true,
+					hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
+				});
+			}
 			if (gone) {
 				context.note(`all ${kids.length} children gone ${Date.now() - killedAt} ms after the primary was killed`);
 				return;
