@@ -5,7 +5,7 @@ import {childrenOf, readProc} from '../harness/procfs.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
 import {trackedGet} from '../harness/tracked-get.js';
 import {sampleProcess} from '../harness/cpu-share.js';
-import {stuckNote, describeFailures, exitOnDisconnectStep, ipcChildren, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
+import {stuckNote, describeFailures, exitOnDisconnectStep, ipcChildren, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep, tooBusyToJudge} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -516,12 +516,10 @@ export const ipcCheck: LabCheck = {
 				// children were held: nothing was early, and a primary that drops early requests passed that
 				// way beside CPU hogs. Not a pass: "too busy".
 				if (trapUnset) {
-					context.fail({
+					tooBusyToJudge(context, {
 						message: `The machine was too busy to judge requests racing start-up: your program listened while children ${list(heldAtListen)} were held at their start, but your primary read the ${count} requests only after the ${EARLY_HOLD_MS / 1000} s hold was over`,
 						expected: 'the requests read by your primary while the children are still held',
 						actual: `all ${count} answered 200; nothing was early by the time they were read`,
-						unjudged: true,
-						hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
 					});
 				}
 				const tally = countByPid(answers);

@@ -8,7 +8,7 @@ import {descendantsOf, holdersOf, isAlive, listenInodes} from '../harness/procfs
 import {armHold, holdEnvironment, HOLD_VARIABLES} from '../harness/hold-at-start.js';
 import {countByPid, type Answer} from '../harness/traffic.js';
 import {newConnections, upstreamConnections} from '../harness/upstream-connections.js';
-import {describeFailures, list, pollUntil, requireWholeAgain, sigtermStep, startsStep} from './common.js';
+import {describeFailures, list, pollUntil, requireWholeAgain, sigtermStep, startsStep, tooBusyToJudge} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
 /** Not the lesson's default (2): the first run uses the first, the ip-hash run the second. */
@@ -368,12 +368,10 @@ async function requireKillSurvived(context: StepContext, options: {victim: Backe
 			const probing = sent.filter(answer => answer.startedAt > from && answer.startedAt < deadUntil!).length;
 			const need = Math.max(2 * backends(context).length, clients.length);
 			if (probing < need) {
-				context.fail({
+				tooBusyToJudge(context, {
 					message: `The machine was too busy to judge${under}: only ${probing} requests were sent while port ${victim.port} was dead${Number.isFinite(firstSeen) ? ' and the first failure had come back' : ''}, too few to see where your proxy sends them`,
 					expected: `at least ${need} requests in that time (the load sends about 800 a second)`,
 					actual: `${sent.length} requests in ${Date.now() - killedAt} ms since the kill; the port was dead for ${deadUntil - killedAt} ms at least`,
-					unjudged: true,
-					hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
 				});
 			}
 		}

@@ -11,7 +11,7 @@ import {runWithPortTaken} from '../harness/taken-port.js';
 import {unreadBytes} from '../harness/open-connections.js';
 import {readExitLog, readStartLog, START_LOG_VARIABLES, startLogEnvironment} from '../harness/start-log.js';
 import {workerPidFrom} from '../harness/traffic.js';
-import {describeFailures, exitOnDisconnectStep, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep} from './common.js';
+import {describeFailures, exitOnDisconnectStep, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep, tooBusyToJudge} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
@@ -1236,12 +1236,10 @@ export const autoRestartCheck: LabCheck = {
 						const late = overdue ? exitLogged : await pollUntil(() => (isAlive(victim) ? undefined : Date.now()), crashAt + DRAIN_MS + EXIT_SLACK_MS - Date.now(), context);
 						const slowCrash = answeredAt - crashAt > CRASH_ROUND_TRIP_MS;
 						if (slowCrash && late !== undefined && late - answeredAt <= DRAIN_MS_2 + DRAIN_SLACK_2_MS - CRASH_ROUND_TRIP_MS) {
-							return context.fail({
+							return tooBusyToJudge(context, {
 								message: `The machine was too busy to judge DRAIN_MS=${DRAIN_MS_2}: GET /crash took ${answeredAt - crashAt} ms to be answered, and ${victim} exited ${late - crashAt} ms after it was sent`,
 								expected: `the crash answered within ${CRASH_ROUND_TRIP_MS} ms, so that an exit DRAIN_MS after it can be told from one 2000 ms after it`,
 								actual: `${victim} exited ${late - answeredAt} ms after the crash answer arrived`,
-								unjudged: true,
-								hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
 							});
 						}
 						context.fail({
@@ -1446,12 +1444,10 @@ async function twoCrashesOnce(context: StepContext, attempt: number): Promise<bo
 		const undecided = !both && !timed.ok && (!drained || !inFlight);
 		if (undecided && attempt < TWO_CRASH_ATTEMPTS) return false;
 		if (undecided) {
-			context.fail({
+			tooBusyToJudge(context, {
 				message: `The machine was too busy to judge two crashes at once: in ${TWO_CRASH_ATTEMPTS} tries, ${drained ? 'a request was answered before its GET /crash went out, or a crashed child exited at once' : 'a request in flight on a crashed child never got its answer'}, and /proc did not show both replacements while the crashed children drained`,
 				expected: `both ${TRIAL_SLOW_MS} ms requests still in flight when the children crash, and answered`,
 				actual: `${slows.map((slow, index) => `${victims[index]}: ${slow.status === 200 ? 'answered' : (slow.error ?? `status ${slow.status}`)}`).join('; ')}; ${timed.facts(crashSentAt)}`,
-				unjudged: true,
-				hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
 			});
 		}
 		const how = both ? ' forked while both drained (seen in /proc)' : ` forked while both drained (${timed.facts(crashSentAt)})`;

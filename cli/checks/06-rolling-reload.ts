@@ -8,7 +8,7 @@ import {TrafficClient, type Answer} from '../harness/traffic.js';
 import {StallMonitor} from '../harness/stall-monitor.js';
 import {sampleProcess, schedstat} from '../harness/cpu-share.js';
 import {runWithPortTaken, type TakenPortRun} from '../harness/taken-port.js';
-import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep} from './common.js';
+import {describeFailures, ipcChildren, list, pollUntil, requireWholeAgain, requireWorkerCount, requireWorkerPid, startsStep, tooBusyToJudge} from './common.js';
 import {connectionOwners} from '../harness/procfs.js';
 import {trackedGet} from '../harness/tracked-get.js';
 import {armHold, holdEnvironment, HOLD_VARIABLES} from '../harness/hold-at-start.js';
@@ -162,12 +162,10 @@ deadline. Not a pass (drain-fixed-at-2000 passed that way beside CPU hogs):
 function requireDecided<Item extends {pid: number; took: number; gone: number}>(context: StepContext, items: readonly Item[], bound: (item: Item) => number, what: string): void {
 	const unsure = items.filter(item => item.took <= bound(item) && item.gone > bound(item));
 	if (unsure.length === 0) return;
-	context.fail({
+	tooBusyToJudge(context, {
 		message: `The machine was too busy to judge ${what}: the checker last saw ${kids(unsure.map(item => item.pid), 'old child', '', '')} alive within the bound, and could look again only past it`,
 		expected: 'a look at the old children every 20 ms around the deadline',
 		actual: unsure.map(item => `${item.pid}: last seen alive ${item.took} ms, seen gone ${item.gone} ms (allowed: ${Math.round(bound(item))} ms)`).join('\n'),
-		unjudged: true,
-		hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
 	});
 }
 

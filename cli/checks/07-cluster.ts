@@ -4,7 +4,7 @@ import {sideBySideInWorkers} from '../harness/side-by-side.js';
 import {descendantsOf, environ, holdersOf, isAlive, listenInodes, readProc} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {requireHonestPids} from './honest-pids.js';
-import {clusterWorkers, describeFailures, ipcChildren, type ClusterWorker, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerPid, startsStep} from './common.js';
+import {clusterWorkers, describeFailures, ipcChildren, type ClusterWorker, jsonBody, list, pollUntil, requireWholeAgain, requireWorkerPid, startsStep, tooBusyToJudge} from './common.js';
 import type {LabCheck, Step, StepContext} from './step.js';
 
 /**
@@ -832,12 +832,10 @@ export const clusterCheck: LabCheck = {
 								repro: `${context.curl(`/slow?ms=${LONG_MS}`)} & sleep 0.3; kill -TERM <primary pid>; sleep 3; ps -o pid,ppid,args -p ${list(known).replaceAll(' ', '')}`,
 							});
 						}
-						context.fail({
+						tooBusyToJudge(context, {
 							message: `The machine was too busy to judge the ${SIGTERM_MS / 1000} s deadline: the checker could look only ${gone} ms after SIGTERM, and by then your tree was gone`,
 							expected: `a look at your tree at least every 20 ms for ${SIGTERM_MS / 1000} s after SIGTERM`,
 							actual: `GET /slow?ms=${LONG_MS} on ${longOn}: ${'error' in longEnd ? `cut (${longEnd.error})` : 'answered in full'}`,
-							unjudged: true,
-							hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
 						});
 					}
 					const longAnswer = await Promise.race([long.done, new Promise<undefined>(resolve => setTimeout(resolve, 200))]);

@@ -167,6 +167,19 @@ export async function pollUntil<T>(probe: () => T | undefined, deadlineMs: numbe
 	}
 }
 
+/**
+Fail a step that could not judge: the machine (or the checker itself) was too
+busy for the trap to be set, so nothing is known to be wrong. Reported as
+unjudged, never as a verdict; the kit's tests run such a check again.
+*/
+export function tooBusyToJudge(context: StepContext, failure: {message: string; expected: string; actual: string}): never {
+	return context.fail({
+		...failure,
+		unjudged: true,
+		hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
+	});
+}
+
 export function list(pids: Iterable<number | string>): string {
 	return [...pids].join(', ') || 'none';
 }
@@ -191,12 +204,10 @@ export function sigtermStep(hints: {primaryHint: string; orphanHint: string}): S
 			// otherwise), and the tree may have gone at any moment since its last look. Not a pass: a
 			// shutdown with no deadline passed that way beside CPU hogs (lab 07's own step).
 			if (gone !== undefined && gone > 3000) {
-				context.fail({
+				tooBusyToJudge(context, {
 					message: `The machine was too busy to judge the 3 s deadline: the checker could look only ${gone} ms after SIGTERM, and by then your tree was gone`,
 					expected: 'a look at your tree at least every 20 ms for 3 s after SIGTERM',
 					actual: `pids ${list(tree)} gone when the checker looked, ${gone} ms after SIGTERM`,
-					unjudged: true,
-					hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
 				});
 			}
 			if (gone !== undefined) return;
@@ -287,12 +298,10 @@ export function exitOnDisconnectStep(options: {holding: string; hint: string; ho
 			const gone = await pollUntil(() => (kids.every(pid => !isAlive(pid)) ? true : undefined), withinMs, context);
 			// Seen gone only after the bound: the checker was stalled past it, and cannot say when they went.
 			if (gone && Date.now() - killedAt > withinMs) {
-				context.fail({
+				tooBusyToJudge(context, {
 					message: `The machine was too busy to judge the ${withinMs / 1000} s bound: the checker could look only ${Date.now() - killedAt} ms after the primary was killed, and by then its children were gone`,
 					expected: `a look at the children at least every 20 ms for ${withinMs / 1000} s`,
 					actual: `children ${list(kids)} gone when the checker looked`,
-					unjudged: true,
-					hint: 'This is not a verdict on your code: run the check again when the machine is quieter.',
 				});
 			}
 			if (gone) {
