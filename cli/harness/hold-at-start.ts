@@ -3,7 +3,8 @@ import {readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {packageRoot} from '../paths.js';
-import {isAlive} from './procfs.js';
+import {setTimeout as delay} from 'node:timers/promises';
+import {inEpollWait, isAlive, readProc} from './procfs.js';
 import {requireOption} from './preload.js';
 
 /** The preload (see hold-at-start.cjs). */
@@ -18,13 +19,14 @@ export function holdEnvironment(prefix: string): {NODE_OPTIONS: string; NCL_HOLD
 	return {NODE_OPTIONS: requireOption(holdFile), NCL_HOLD_FILE: file};
 }
 
-export type Hold = {held: () => number[]; release: () => void};
+export type Hold = {held: () => number[]; registered: () => number[]; release: () => void};
 
 /**
 Arms the hold: from now until release(), every Node process of the tree that
 starts waits before the learner's code runs (with ipcChildrenOnly, only those
 started with fork(), each for at most maxMs). `held()` lists those that are
-waiting. release() disarms and lets them all go on; it is safe to call twice,
+waiting; `registered()` every process that was held, gone on or not, until
+release(). release() disarms and lets them all go on; it is safe to call twice,
 and runs when this process exits too.
 */
 export function armHold(file: string, options: {ipcChildrenOnly?: {maxMs: number}} = {}): Hold {
@@ -38,21 +40,26 @@ export function armHold(file: string, options: {ipcChildrenOnly?: {maxMs: number
 		process.off('exit', release);
 	};
 	process.once('exit', release);
+	// "<pid> <until>" per process that was held: it goes on by itself at `until` (ms since the epoch).
+	const lines = (): Array<[number, number?]> => {
+		if (released) return [];
+		try {
+			return readFileSync(file, 'utf8')
+				.split('\n')
+				.map(line => line.split(' ').map(Number) as [number, number?])
+				.filter(([pid]) => Number.isInteger(pid) && pid > 0);
+		} catch {
+			return [];
+		}
+	};
 	return {
 		held: () => {
-			if (released) return [];
-			try {
-				// "<pid> <until>" per held process: it goes on by itself at `until` (ms since the epoch).
-				const now = Date.now();
-				return readFileSync(file, 'utf8')
-					.split('\n')
-					.map(line => line.split(' ').map(Number) as [number, number?])
-					.filter(([pid, until]) => Number.isInteger(pid) && pid > 0 && (until === undefined || until > now) && isAlive(pid))
-					.map(([pid]) => pid);
-			} catch {
-				return [];
-			}
+			const now = Date.now();
+			return lines()
+				.filter(([pid, until]) => (until === undefined || until > now) && isAlive(pid))
+				.map(([pid]) => pid);
 		},
+		registered: () => lines().map(([pid]) => pid),
 		release,
 	};
 }
@@ -74,4 +81,49 @@ export async function restartWithChildrenHeld(file: string, maxMs: number, resta
 		throw error;
 	}
 	return hold;
+}
+
+/**
+Requests racing start-up for a primary that must not listen before its
+children are ready (lab 03): as restartWithChildrenHeld, but a primary that
+waits for them is not made to sit out the whole hold. Once `children` of its
+fork()ed children are held, its event loop has slept with nothing to do for
+`quietMs`, and `listening()` is still false, it is waiting for a message no
+held child can send: the hold is released (`waited: true`) and nothing was
+early. A primary that listens at once does so in the tick that forked its
+children, so it never looks idle first: it listens while they are held.
+*/
+export async function restartWithChildrenHeldUnlessWaiting(
+	file: string,
+	options: {maxMs: number; children: number; quietMs: number; primaryPid: () => number; listening: () => boolean},
+	restart: () => Promise<void>,
+): Promise<{hold: Hold; waited: boolean}> {
+	const hold = armHold(file, {ipcChildrenOnly: {maxMs: options.maxMs}});
+	let settled = false;
+	let waited = false;
+	const watching = (async () => {
+		let quietSince: number | undefined;
+		while (!settled) {
+			const primary = options.primaryPid();
+			const held = hold.held();
+			const waiting = held.length >= options.children && held.every(pid => readProc(pid)?.ppid === primary) && inEpollWait(primary) && !options.listening();
+			if (!waiting) quietSince = undefined;
+			else if (Date.now() - (quietSince ??= Date.now()) >= options.quietMs) {
+				waited = true;
+				hold.release();
+				return;
+			}
+			await delay(25);
+		}
+	})();
+	try {
+		await restart();
+	} catch (error) {
+		hold.release();
+		throw error;
+	} finally {
+		settled = true;
+		await watching;
+	}
+	return {hold, waited};
 }

@@ -143,6 +143,11 @@ export function readProc(pid: number): ProcInfo | undefined {
 	return text === undefined ? undefined : parseStat(text);
 }
 
+/** The kernel's word for a process asleep in epoll_wait: its event loop has nothing left to do. */
+export function inEpollWait(pid: number): boolean {
+	return readProc(pid)?.state === 'S' && /epoll|ep_poll/.test(attempt(() => readFileSync(`/proc/${pid}/wchan`, 'utf8')) ?? '');
+}
+
 /**
 Every process in /proc (thread group leaders only: threads are not listed).
 Not an atomic snapshot: processes that exit while we read are skipped, and ones

@@ -1,7 +1,6 @@
 import net from 'node:net';
 import {setTimeout as delay} from 'node:timers/promises';
-import {readFileSync} from 'node:fs';
-import {descendantsOf, readProc} from './procfs.js';
+import {descendantsOf, inEpollWait, readProc} from './procfs.js';
 import {rowsTouching} from './upstream-connections.js';
 
 /** A raw request's outcome; `hung` means no answer and no close within the timeout. */
@@ -58,15 +57,6 @@ export function writeAtOnce(
 			finish({status: Number(status[1]), hung: false, pid: pid ? Number(pid[1]) : undefined});
 		});
 	});
-}
-
-/** The kernel's word for a thread asleep in epoll_wait: the event loop has nothing left to do. */
-function inEpollWait(pid: number): boolean {
-	try {
-		return readProc(pid)?.state === 'S' && /epoll|ep_poll/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
-	} catch {
-		return false;
-	}
 }
 
 async function freeze(pids: number[]): Promise<void> {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {execa, type ResultPromise} from 'execa';
 import {afterAll, afterEach, describe, expect, it} from 'vitest';
-import {armHold, holdEnvironment} from '../../cli/harness/hold-at-start.js';
+import {armHold, holdEnvironment, restartWithChildrenHeldUnlessWaiting} from '../../cli/harness/hold-at-start.js';
 import {eventually} from '../eventually.js';
 
 const tempRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ncl-hold-test-'));
@@ -27,6 +27,20 @@ fork(__filename, [], {stdio: ['ignore', 'inherit', 'inherit', 'ipc']}).on('exit'
 `,
 );
 
+// A primary that waits for its child: it forks it, says "waiting <pid>", and exits once the child's
+// "ready" comes (the child sends it and exits).
+const waiter = path.join(tempRoot, 'waiter.cjs');
+fs.writeFileSync(
+	waiter,
+	`const {fork} = require('child_process');
+if (process.send) { process.send('ready', () => process.exit(0)); } else {
+const child = fork(__filename, [], {stdio: ['ignore', 'inherit', 'inherit', 'ipc']});
+child.on('message', () => { console.log('ready'); child.on('exit', () => process.exit(0)); });
+console.log('waiting ' + process.pid);
+}
+`,
+);
+
 let running: ResultPromise | undefined;
 afterEach(() => {
 	if (running?.pid) {
@@ -39,9 +53,9 @@ afterEach(() => {
 	running = undefined;
 });
 
-function start(env: Record<string, string>): {lines: () => string[]; done: ResultPromise} {
+function start(env: Record<string, string>, file = fixture): {lines: () => string[]; done: ResultPromise} {
 	let out = '';
-	running = execa(process.execPath, [fixture], {env: {PATH: process.env.PATH ?? '', ...env}, extendEnv: false, detached: true, stdin: 'ignore', reject: false, buffer: false});
+	running = execa(process.execPath, [file], {env: {PATH: process.env.PATH ?? '', ...env}, extendEnv: false, detached: true, stdin: 'ignore', reject: false, buffer: false});
 	running.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
 	return {lines: () => out.split('\n').filter(Boolean), done: running};
 }
@@ -92,5 +106,47 @@ describe('hold at start', () => {
 		} finally {
 			hold.release();
 		}
+	});
+
+	describe('unless the primary is seen waiting (restartWithChildrenHeldUnlessWaiting)', () => {
+		const MAX_MS = 25_000;
+
+		it('lets the child go once its primary sleeps with nothing listening, long before maxMs', async () => {
+			const env = holdEnvironment('ncl-hold-test-waiting');
+			let tree: ReturnType<typeof start> | undefined;
+			const primaryPid = () => Number(tree?.lines()[0]?.split(' ')[1] ?? 0);
+			const started = Date.now();
+			// "restart" ends when the child's ready arrives: only once the hold is released.
+			const {hold, waited} = await restartWithChildrenHeldUnlessWaiting(env.NCL_HOLD_FILE, {maxMs: MAX_MS, children: 1, quietMs: 300, primaryPid, listening: () => false}, async () => {
+				tree = start(env, waiter);
+				await eventually(() => expect(tree!.lines()).toContain('ready'), {timeout: MAX_MS + 5000});
+			});
+			expect(waited).toBe(true);
+			expect(Date.now() - started).toBeLessThan(MAX_MS - 5000);
+			expect(hold.held()).toEqual([]);
+			await tree!.done;
+		});
+
+		it('keeps the child held when its primary listens (here: says so) while the child is held', async () => {
+			const env = holdEnvironment('ncl-hold-test-listens');
+			let tree: ReturnType<typeof start> | undefined;
+			const primaryPid = () => Number(tree?.lines()[0]?.split(' ')[1] ?? 0);
+			const {hold, waited} = await restartWithChildrenHeldUnlessWaiting(env.NCL_HOLD_FILE, {maxMs: MAX_MS, children: 1, quietMs: 300, primaryPid, listening: () => true}, async () => {
+				tree = start(env, waiter);
+				// As long as the watcher would need to see the primary idle, and longer.
+				await eventually(() => expect(fs.readFileSync(env.NCL_HOLD_FILE, 'utf8').split('\n').filter(line => /^\d+ /.test(line))).toHaveLength(1));
+				await new Promise(resolve => setTimeout(resolve, 1000));
+			});
+			try {
+				expect(waited).toBe(false);
+				expect(hold.held()).toHaveLength(1);
+				expect(hold.registered()).toEqual(hold.held());
+				expect(tree!.lines()).not.toContain('ready');
+			} finally {
+				hold.release();
+			}
+			await tree!.done;
+			expect(tree!.lines()).toContain('ready');
+		});
 	});
 });
