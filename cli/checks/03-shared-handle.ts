@@ -2,9 +2,11 @@ import http from 'node:http';
 import {childrenOf, descendantsOf, fdCount, holdersOf, isAlive, readProc, socketInodes, tcpRows, tcpRowsOnPort} from '../harness/procfs.js';
 import {countByPid, workerPidFrom, type Answer} from '../harness/traffic.js';
 import {sampleProcess} from '../harness/cpu-share.js';
-import {stuckNote, describeFailures, exitOnDisconnectStep, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep, withIdleAndHalfSent} from './common.js';
+import {stuckNote, describeFailures, exitOnDisconnectStep, ipcChildren, list, pollUntil, requireWorkerCount, requireWorkerPid, startsStep, sigtermStep, tooBusyToJudge, withIdleAndHalfSent} from './common.js';
 import type {LabCheck, StepContext} from './step.js';
 import {pollsSocket} from '../harness/accepting.js';
+import {holdEnvironment, HOLD_VARIABLES, restartWithChildrenHeldUnlessWaiting} from '../harness/hold-at-start.js';
+import {connectionQueue} from '../harness/open-connections.js';
 
 /** Not the lesson's default (2), so a hard-coded count fails. */
 const WORKERS = 3;
@@ -75,32 +77,24 @@ type Probe = {
 	owners: number[];
 };
 
-/**
-Open `size` fresh connections at once, one GET each, and keep them all open
-until every one has answered or `timeoutMs` has passed. Then read
-/proc/net/tcp once and the fd tables of the learner's processes once, to see
-which process holds the server side of each connection, answered or hung, and
-only then close them. One read of /proc per batch rather than per connection
-(probeOwner's way) matters: on a busy machine /proc/net/tcp has thousands of
-TIME_WAIT rows and one read can take 100 ms or more.
+/** One GET the checker sent on a fresh connection, still open: see openProbes. */
+type OpenProbe = {clientPort?: number; status: number; pid?: number; error?: string; done: boolean; settled: Promise<void>};
 
-A connection still unanswered then, and not held by the primary (a child
-holds it, or it still waits in the listen queue), gets up to `graceMs` more
-before it counts as hung: on a loaded machine a correct child can take
-seconds to answer, while a connection the primary accepted with no handler
-never will, so that mistake is still judged at `timeoutMs`.
+/**
+Open `size` fresh connections at once, one GET each, and keep them open until
+close(): a connection that hangs can still be looked up in /proc. `owners()`
+reads /proc/net/tcp once and the fd tables of the learner's processes once,
+and says which of them holds the server side of each connection.
 */
-async function probeBatch(context: StepContext, size: number, timeoutMs: number, graceMs = PROBE_GRACE_MS): Promise<Probe[]> {
-	const pids = treePids(context);
+function openProbes(context: StepContext, size: number): {pending: OpenProbe[]; within: (items: OpenProbe[], ms: number) => Promise<void>; owners: () => number[][]; close: () => void} {
 	const agents: http.Agent[] = [];
 	const requests: http.ClientRequest[] = [];
-	type Pending = {clientPort?: number; status: number; pid?: number; error?: string; done: boolean; settled: Promise<void>};
-	const pending: Pending[] = [];
+	const pending: OpenProbe[] = [];
 	for (let index = 0; index < size; index++) {
 		const agent = new http.Agent({keepAlive: true, maxSockets: 1});
 		agents.push(agent);
 		let settle!: () => void;
-		const item: Pending = {status: 0, done: false, settled: new Promise<void>(resolve => (settle = resolve))};
+		const item: OpenProbe = {status: 0, done: false, settled: new Promise<void>(resolve => (settle = resolve))};
 		pending.push(item);
 		const request = http.get({host: context.host, port: context.port, path: '/', agent}, response => {
 			response.resume();
@@ -120,19 +114,42 @@ async function probeBatch(context: StepContext, size: number, timeoutMs: number,
 			settle();
 		});
 	}
-	// Not destroyed yet: a hung connection is looked up in /proc too.
-	const within = async (items: Pending[], ms: number) => {
+	const within = async (items: OpenProbe[], ms: number) => {
 		let timer: NodeJS.Timeout | undefined;
 		await Promise.race([Promise.all(items.map(item => item.settled)), new Promise(resolve => (timer = setTimeout(resolve, ms)))]);
 		clearTimeout(timer);
 	};
+	const owners = () => {
+		const rows = tcpRowsOnPort(context.port).filter(row => row.state !== 'LISTEN' && row.inode !== 0);
+		const fds = treePids(context).map(pid => ({pid, inodes: socketInodes(pid)}));
+		return pending.map(item => {
+			const inodes = rows.filter(row => row.remotePort === item.clientPort).map(row => row.inode);
+			return fds.filter(({inodes: held}) => inodes.some(inode => held.has(inode))).map(({pid}) => pid);
+		});
+	};
+	const close = () => {
+		for (const request of requests) request.destroy();
+		for (const agent of agents) agent.destroy();
+	};
+	return {pending, within, owners, close};
+}
+
+/**
+openProbes, judged: wait until every connection has answered or `timeoutMs`
+has passed, look them up in /proc once (one read per batch rather than per
+connection matters: on a busy machine /proc/net/tcp has thousands of
+TIME_WAIT rows and one read can take 100 ms or more), then close them.
+
+A connection still unanswered then, and not held by the primary (a child
+holds it, or it still waits in the listen queue), gets up to `graceMs` more
+before it counts as hung: on a loaded machine a correct child can take
+seconds to answer, while a connection the primary accepted with no handler
+never will, so that mistake is still judged at `timeoutMs`.
+*/
+async function probeBatch(context: StepContext, size: number, timeoutMs: number, graceMs = PROBE_GRACE_MS): Promise<Probe[]> {
+	const {pending, within, owners, close} = openProbes(context, size);
 	await within(pending, timeoutMs);
-	const rows = tcpRowsOnPort(context.port).filter(row => row.state !== 'LISTEN' && row.inode !== 0);
-	const fds = pids.map(pid => ({pid, inodes: socketInodes(pid)}));
-	const owned = pending.map(item => {
-		const inodes = rows.filter(row => row.remotePort === item.clientPort).map(row => row.inode);
-		return fds.filter(({inodes: held}) => inodes.some(inode => held.has(inode))).map(({pid}) => pid);
-	});
+	const owned = owners();
 	const late = pending.filter((item, index) => !item.done && !owned[index]!.includes(context.primaryPid));
 	if (late.length > 0 && graceMs > 0) await within(late, graceMs);
 	const probes = pending.map((item, index) => {
@@ -140,8 +157,7 @@ async function probeBatch(context: StepContext, size: number, timeoutMs: number,
 		const waited = late.includes(item) ? timeoutMs + graceMs : timeoutMs;
 		return {status: item.status, pid: item.pid, error: hung ? `no answer within ${waited} ms` : item.error, hung, owners: owned[index]!};
 	});
-	for (const request of requests) request.destroy();
-	for (const agent of agents) agent.destroy();
+	close();
 	return probes;
 }
 
@@ -227,9 +243,96 @@ async function requireEveryChildAccepts(context: StepContext, kids: number[], wh
 	});
 }
 
+/** How long a restarted program's children are held at their start, at most: a primary that waits for them is let go as soon as it is seen waiting. */
+const EARLY_HOLD_MS = 10_000;
+/** How long a primary must sleep with nothing to do, its children held and nothing listening, to count as waiting for them. */
+const WAITING_QUIET_MS = 400;
+/** Connections opened while the children are held: each must be answered once they start. */
+const EARLY_COUNT = 8;
+/** More time for them once the child has answered a burst after them: it accepted them first. */
+const EARLY_GRACE_MS = 5000;
+
+type EarlyConnections = {heldAtListen: number[]; stillHeld: boolean; probes: ReturnType<typeof openProbes>};
+
+/**
+Requests racing start-up, made certain (the "server sent before the child is
+ready" pitfall). The restart's children are held at their start, before any
+of their code runs, so none can say it is ready. A primary that waits for
+'ready' has nothing to do then: it is let go, and nothing is early (undefined).
+A primary that listens at once listens while they are held: EARLY_COUNT
+connections are opened then, and wait in the socket's queue until the children
+go on. A child that is sent the server before its 'message' listener exists
+accepts them with nobody to answer them.
+*/
+async function sendWhileChildrenHeld(context: StepContext): Promise<EarlyConnections | undefined> {
+	context.waitingFor(`your program to listen after a restart with WORKERS=${MORE_WORKERS}, its child held at its start (a primary that waits for 'ready' is let go once it is seen waiting)`);
+	const {hold, waited} = await restartWithChildrenHeldUnlessWaiting(
+		context.env.NCL_HOLD_FILE!,
+		{maxMs: EARLY_HOLD_MS, children: MORE_WORKERS, quietMs: WAITING_QUIET_MS, primaryPid: () => context.primaryPid, listening: () => listenInodes(context.port).length > 0},
+		() => context.restart({WORKERS: String(MORE_WORKERS)}),
+	);
+	try {
+		if (waited) return undefined;
+		// A primary that listens at once may do so before its child has reached the hold (a fork takes a
+		// while to become a Node process): wait, bounded, until every child it forked has been held.
+		await pollUntil(() => {
+			const kids = ipcChildren(context.primaryPid);
+			const registered = hold.registered();
+			return kids.length > 0 && kids.every(pid => registered.includes(pid)) ? true : undefined;
+		}, ACCEPTING_WITHIN_MS, context);
+		const heldAtListen = hold.held();
+		if (heldAtListen.length === 0) return undefined;
+		context.waitingFor(`${EARLY_COUNT} connections to reach the queue of port ${context.port} while child ${list(heldAtListen)} is held`);
+		const probes = openProbes(context, EARLY_COUNT);
+		// A handshake, not a sleep: each connection is in /proc (queued, or accepted) before the child goes on.
+		await pollUntil(() => (probes.pending.every(item => item.done || (item.clientPort !== undefined && connectionQueue(context.port, item.clientPort) !== undefined)) ? true : undefined), 5000, context);
+		return {heldAtListen, stillHeld: hold.held().length > 0, probes};
+	} finally {
+		hold.release();
+	}
+}
+
+/** The connections of sendWhileChildrenHeld, once the child has answered a burst: every one answered 200, else the child accepted before it was ready. */
+async function requireEarlyAnswered(context: StepContext, early: EarlyConnections | undefined): Promise<void> {
+	if (!early) return;
+	const {probes, heldAtListen, stillHeld} = early;
+	context.waitingFor(`answers to the ${EARLY_COUNT} connections opened while child ${list(heldAtListen)} was held`);
+	await probes.within(probes.pending, EARLY_GRACE_MS);
+	const owners = probes.owners();
+	probes.close();
+	const unanswered = probes.pending.map((item, index) => ({item, owners: owners[index]!})).filter(({item}) => !item.done || item.status !== 200);
+	const byChild = unanswered.filter(({item, owners}) => !item.done && owners.some(pid => pid !== context.primaryPid));
+	if (unanswered.length > 0) {
+		context.fail({
+			message:
+				byChild.length > 0
+					? `${byChild.length} of ${EARLY_COUNT} connections made while your child was still starting were accepted and never answered: it had the server before it was ready`
+					: `${unanswered.length} of ${EARLY_COUNT} connections made while your child was still starting failed`,
+			expected: `after a restart with WORKERS=${MORE_WORKERS}, every connection answered 200, also those made while the child is still starting (your primary listened while child ${list(heldAtListen)} was held at its start, before any of its code ran)`,
+			actual: [
+				describeFailures(unanswered.map(({item}) => ({path: '/', status: item.status, headers: {}, body: '', ms: 0, finishedAt: 0, error: item.done ? item.error : `no answer, ${EARLY_GRACE_MS / 1000} s after the child had answered newer connections`}))),
+				byChild.length > 0 ? `held by: ${[...countBy(byChild.flatMap(({owners}) => owners))].map(([pid, n]) => `${pid === context.primaryPid ? 'primary' : 'child'} ${pid}: ${n}`).join(', ')}` : '',
+			]
+				.filter(Boolean)
+				.join('\n'),
+			hint: "The server a child receives is already listening: if it arrives before the child's 'message' listener exists (an await during start-up is enough), it accepts connections with nobody to answer them. Have each child add its listener and then process.send('ready'); fork every child, count their 'ready' messages, and only then listen and send.",
+			repro: `${context.runItYourself} &  sleep 0.2; curl -s -m 5 -o /dev/null -w '%{http_code}\\n' ${context.baseUrl}/   # 000: hung`,
+		});
+	}
+	// Listened while the child was held, and all answered, but the hold had run out before the connections were queued: nothing was early.
+	if (!stillHeld) {
+		tooBusyToJudge(context, {
+			message: `The machine was too busy to judge connections racing start-up: your program listened while child ${list(heldAtListen)} was held at its start, but the ${EARLY_COUNT} connections reached the queue only after the ${EARLY_HOLD_MS / 1000} s hold was over`,
+			expected: 'the connections queued while the child is still held',
+			actual: `all ${EARLY_COUNT} answered 200; nothing was early by the time they were queued`,
+		});
+	}
+}
+
 export const sharedHandleCheck: LabCheck = {
 	lab: '03-shared-handle',
-	env: () => ({WORKERS: String(WORKERS)}),
+	env: () => ({WORKERS: String(WORKERS), ...holdEnvironment('ncl-03-hold')}),
+	kitVariables: HOLD_VARIABLES,
 	variables: {WORKERS: [String(WORKERS), String(MORE_WORKERS)]},
 	steps: [
 		// The primary listens only once every child is ready: tsx in 1 + WORKERS processes, slow on a busy machine.
@@ -519,6 +622,11 @@ export const sharedHandleCheck: LabCheck = {
 				const name = (pid: number) => (pid === context.primaryPid ? `primary ${pid}` : `child ${pid}`);
 				context.waitingFor('the fd counts of your processes to settle');
 				const before = await settledFdCounts(pids, {quietMs: 100, deadlineMs: 3000}, context);
+				// Connections left half-closed before the burst (a start-up that accepted too early, judged
+				// deterministically by one-worker) are not this step's: only the burst's own are judged here.
+				const rowKey = (row: {remotePort: number; inode: number}) => `${row.remotePort}/${row.inode}`;
+				const closeWaitBefore = new Set(tcpRowsOnPort(context.port).filter(row => row.state === 'CLOSE_WAIT').map(rowKey));
+				const newCloseWait = () => tcpRowsOnPort(context.port).filter(row => row.state === 'CLOSE_WAIT' && !closeWaitBefore.has(rowKey(row)));
 				context.waitingFor(`answers to ${COUNT} requests, each on a new connection`);
 				// Bounded in time too: on a loaded machine the counts are judged on what was sent.
 				const answers = await context.http.burst({count: COUNT, concurrency: 8, timeoutMs: ANSWER_TIMEOUT_MS, deadlineMs: 15_000, path: () => '/'});
@@ -530,11 +638,11 @@ export const sharedHandleCheck: LabCheck = {
 				// until neither they nor the number of half-closed connections has moved
 				// for half a second (a busy machine may take that long to close a socket).
 				context.waitingFor('the fd counts to settle after the burst');
-				const closeWait = throttled(() => tcpRowsOnPort(context.port).filter(row => row.state === 'CLOSE_WAIT').length);
+				const closeWait = throttled(() => newCloseWait().length);
 				const back = (counts: Map<number, number>) => pids.every(pid => counts.get(pid)! - before.get(pid)! <= FD_SLACK) && closeWait() === 0;
 				const after = await settledFdCounts(pids, {done: back, quietMs: 500, deadlineMs: 5000, extra: closeWait}, context);
 				const grown = pids.filter(pid => after.get(pid)! - before.get(pid)! > FD_SLACK && isAlive(pid));
-				const stuck = tcpRowsOnPort(context.port).filter(row => row.state === 'CLOSE_WAIT');
+				const stuck = newCloseWait();
 				const stuckBy = new Map<number, number>();
 				for (const row of stuck) for (const pid of holdersOf(row.inode, pids)) stuckBy.set(pid, (stuckBy.get(pid) ?? 0) + 1);
 				const stuckLine = stuck.length > 0 ? `${stuck.length} connection(s) on port ${context.port} in CLOSE_WAIT${stuckBy.size > 0 ? `, held by ${[...stuckBy].map(([pid, count]) => `${name(pid)}: ${count}`).join(', ')}` : ''}` : '';
@@ -557,7 +665,7 @@ export const sharedHandleCheck: LabCheck = {
 						message: `${stuck.length} connection(s) on port ${context.port} are stuck in CLOSE_WAIT: the client closed them, your program never did`,
 						expected: 'no connection in CLOSE_WAIT once the burst is over',
 						actual: [stuckLine, table].join('\n'),
-						hint: "A connection that no code reads is never closed. Did a server accept connections before your code was ready for them? The server a child receives is already listening: if it arrives before the child's 'message' listener exists (the child is still loading), it accepts with no handler. Have each child ask for the socket ('ready') once its listener is in place. Sockets you take over yourself must be ended too.",
+						hint: 'A connection that no code reads is never closed. Is a second server accepting on the socket with no handler, or are there sockets you take over yourself (a "connection" listener, a socket received over IPC)? End and destroy every one you take.',
 						repro,
 					});
 				}
@@ -679,10 +787,11 @@ export const sharedHandleCheck: LabCheck = {
 		),
 		{
 			id: 'one-worker',
-			title: `Restarted with WORKERS=${MORE_WORKERS}: exactly that many children, each accepting on the one socket`,
-			timeoutMs: 45_000,
+			title: `Restarted with WORKERS=${MORE_WORKERS}: exactly that many children, each accepting on the one socket, none before it is ready`,
+			// The hold (at most EARLY_HOLD_MS), the restart (up to 20 s under load), then a child that loads.
+			timeoutMs: 75_000,
 			async run(context) {
-				await context.restart({WORKERS: String(MORE_WORKERS)});
+				const early = await sendWhileChildrenHeld(context);
 				const pids = (await pollUntil(() => {
 					const found = ipcChildren(context.primaryPid);
 					return found.length >= MORE_WORKERS ? found : undefined;
@@ -692,6 +801,7 @@ export const sharedHandleCheck: LabCheck = {
 				const count = 20;
 				context.waitingFor(`answers to ${count} requests on new connections, 8 at a time`);
 				const answers = await context.http.burst({count, concurrency: 8, timeoutMs: ANSWER_TIMEOUT_MS, path: () => '/'});
+				await requireEarlyAnswered(context, early);
 				const broken = answers.filter(answer => answer.status !== 200 || answer.pid === undefined || !pids.includes(answer.pid));
 				if (broken.length > 0) {
 					context.fail({
@@ -702,7 +812,7 @@ export const sharedHandleCheck: LabCheck = {
 					});
 				}
 				context.memo.set('children', pids);
-				context.note(`spread over ${count} fresh connections: ${perPid(pids, countByPid(answers))}`);
+				context.note(`${early ? `${early.probes.pending.length} connections queued while child ${list(early.heldAtListen)} was held at its start, all answered; ` : 'your primary listened only once its child was ready; '}spread over ${count} fresh connections: ${perPid(pids, countByPid(answers))}`);
 			},
 		},
 		exitOnDisconnectStep({
@@ -712,11 +822,16 @@ export const sharedHandleCheck: LabCheck = {
 	],
 };
 
+/** How many times each pid occurs. */
+function countBy(pids: number[]): Map<number, number> {
+	const counts = new Map<number, number>();
+	for (const pid of pids) counts.set(pid, (counts.get(pid) ?? 0) + 1);
+	return counts;
+}
+
 /** Owners counted per pid, for notes: which process really accepted each connection. */
 function countByOwner(probes: Probe[]): Map<number, number> {
-	const counts = new Map<number, number>();
-	for (const probe of probes) for (const pid of probe.owners) counts.set(pid, (counts.get(pid) ?? 0) + 1);
-	return counts;
+	return countBy(probes.flatMap(probe => probe.owners));
 }
 
 /** "12 × no answer within 2000 ms, 3 × status 503" for probes. */
