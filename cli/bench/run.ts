@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {startLabProcess, type LabProcess} from '../harness/lab-process.js';
 import {findNginx, nginxVersion, prepareNginxRun, removeNginxRun, renderTemplate, startNginx, testNginxConfig, type NginxRun} from '../harness/nginx.js';
-import {pickFreePort, PORT_BLOCK, reservePortBlock} from '../harness/ports.js';
+import {PORT_BLOCK, reservePortBlock} from '../harness/ports.js';
 import {groupMembers} from '../harness/procfs.js';
 import {waitForListening} from '../harness/readiness.js';
 import {runLoadGenerator} from '../load/generator.js';
@@ -96,15 +96,14 @@ class StartError extends Error {
 }
 
 /**
-A port with the `extra` ports after it free too (lab 02's backends listen on
-PORT+1 … PORT+WORKERS): the first of a free port block, which other runs of the
-kit keep away from while they hold theirs. Released at once: a bench row is one
-short run, checked free as it starts.
+A block of free ports for one row, held (other runs of the kit keep away from
+it) until the bench has stopped the row's processes: its PORT is the block's
+first, and lab 02's backends listen on PORT+1 … PORT+WORKERS.
 */
-async function pickFreeRange(extra: number): Promise<number> {
+async function holdPortBlock(extra: number, releases: Array<() => void>): Promise<number> {
 	if (extra >= PORT_BLOCK) throw new StartError(`${extra} backends do not fit in a block of ${PORT_BLOCK} ports; ask for fewer workers`, true);
 	const block = await reservePortBlock();
-	block.release();
+	releases.push(block.release);
 	return block.port;
 }
 
@@ -122,7 +121,7 @@ function cpuByPid(pgid: number): Map<number, number> {
 }
 
 /** Start one strategy and wait until it accepts connections with all its processes up (nginx too, for lab 10). */
-async function start(strategy: Strategy, requestedWorkers: number, scratch: string, started: {labs: LabProcess[]; nginxRuns: NginxRun[]}): Promise<Running> {
+async function start(strategy: Strategy, requestedWorkers: number, scratch: string, started: {labs: LabProcess[]; nginxRuns: NginxRun[]; portBlocks: Array<() => void>}): Promise<Running> {
 	const workers = strategy.fixedWorkers ?? requestedWorkers;
 	let nginxBinary: {binary: string; version: NonNullable<ReturnType<typeof nginxVersion>>} | undefined;
 	if (strategy.nginxTemplate) {
@@ -132,7 +131,7 @@ async function start(strategy: Strategy, requestedWorkers: number, scratch: stri
 		if (!version) throw new StartError(`${binary} -v did not say which nginx it is`, true);
 		nginxBinary = {binary, version};
 	}
-	const port = strategy.backendPorts ? await pickFreeRange(workers) : await pickFreePort();
+	const port = await holdPortBlock(strategy.backendPorts ? workers : 0, started.portBlocks);
 	const lab = startLabProcess({cwd: strategy.dir ?? scratch, entry: strategy.entry, env: {...strategy.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: String(workers)}});
 	// Into the caller's list at once: stopped in its finally, whatever happens next.
 	started.labs.push(lab);
@@ -212,6 +211,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 	writeFileSync(path.join(scratch, 'single.mjs'), SINGLE_SERVER_SOURCE);
 	const labs: LabProcess[] = [];
 	const nginxRuns: NginxRun[] = [];
+	// Released once the rows' processes are stopped (left by a kit that was killed, a block is taken over: its pid is gone).
+	const portBlocks: Array<() => void> = [];
 	// Stopped by a signal, the kit exits from its handler (which ends the process groups) and the finally below never runs: remove the folders then.
 	const removeFolders = () => {
 		for (const run of nginxRuns) removeNginxRun(run);
@@ -221,7 +222,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 	let startMs = 0;
 	try {
 		const running: Running[] = [];
-		const starts = await Promise.allSettled(chosen.map(strategy => start(strategy, options.workers, scratch, {labs, nginxRuns})));
+		const starts = await Promise.allSettled(chosen.map(strategy => start(strategy, options.workers, scratch, {labs, nginxRuns, portBlocks})));
 		starts.forEach((outcome, index) => {
 			if (outcome.status === 'fulfilled') {
 				running.push(outcome.value);
@@ -261,6 +262,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 		}
 	} finally {
 		await Promise.all(labs.map(lab => lab.stop()));
+		for (const release of portBlocks) release();
 		process.removeListener('exit', removeFolders);
 		removeFolders();
 	}

@@ -3,9 +3,10 @@ The bench command: its arguments, its table, and whole runs through the bundled
 CLI that must stay within their bounds and leave no process behind, even when
 interrupted.
 */
-import {cpSync, readFileSync} from 'node:fs';
+import {cpSync, existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {availableParallelism} from 'node:os';
+import {availableParallelism, tmpdir} from 'node:os';
+import {listenInodes} from '../../cli/harness/procfs.js';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {UsageError} from '../../cli/command.js';
 import type {BenchReport, Sample} from '../../cli/bench/run.js';
@@ -145,6 +146,24 @@ describe('node-cluster-lab bench (bundled CLI)', () => {
 		const page = readFileSync(path.join(cwd, 'bench.html'), 'utf8');
 		expect(page).toContain('<th>single</th>');
 		expect(page).toContain('<th>cluster-rr</th>');
+	}, 100_000);
+
+	it('holds each row\'s port block while its program runs, and lets it go when the bench ends', async () => {
+		const blocks = path.join(tmpdir(), `node-cluster-lab-ports-${process.getuid?.() ?? 'user'}`);
+		const heldBy = (pid: number) => (existsSync(blocks) ? readdirSync(blocks).filter(file => readFileSync(path.join(blocks, file), 'utf8') === String(pid)) : []);
+		const run = startCli(['bench', '--quick', '--json', '--workers', '2', 'proxy'], {cwd: tempDir(), timeoutMs: 90_000});
+		const pid = run.subprocess.pid!;
+		// Once the proxy listens on its block's first port, the block is still held: no other run may take its backends' ports.
+		const [block] = await eventually(() => {
+			const held = heldBy(pid);
+			expect(held).toHaveLength(1);
+			expect(listenInodes(Number(held[0]))).not.toEqual([]);
+			return held;
+		}, {timeout: 30_000});
+		expect(Number(block)).toBeGreaterThan(0);
+		const result = await run.exited;
+		expect(result.code, result.stderr).toBe(0);
+		expect(heldBy(pid)).toEqual([]);
 	}, 100_000);
 
 	it('--labs runs the learner\'s own lab folder in place of the reference', async () => {
