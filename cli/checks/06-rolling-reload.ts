@@ -827,10 +827,13 @@ export const rollingReloadCheck: LabCheck = {
 					if (!Number.isFinite(drainAt)) continue;
 					drainBeganAt.set(pid, drainAt);
 					drainSeen.set(pid, `${at(drainAt, sighupAt)}: ${drainAt === firstClose ? 'its first answer with Connection: close' : 'first seen without its copy of the listening socket'}`);
-					// Written before the drain, an answer is read in the first turns of this checker's event
-					// loop after it; if two turns went by after the drain began, and 150 ms more, without
-					// reading it, it was not there yet: it was written during the drain.
-					const writtenLater = (answer: TimedAnswer) => reload.stalls.ticksWithin(drainAt, answer.finishedAt - CLOSE_JITTER_MS) >= 2;
+					// Written before the child's first Connection: close answer, an answer is read in the first
+					// turns of this checker's event loop after it; if two turns went by after that answer was
+					// read, and 150 ms more, without reading it, it was not there yet: it was written during the
+					// drain. Anchored on the child's own answer, read by the same client, not on /proc: beside
+					// CPU hogs a keep-alive answer was read 370 ms after /proc saw its child let go of the
+					// socket, two turns of this loop in between, by a child that sets the header at once.
+					const writtenLater = (answer: TimedAnswer) => Number.isFinite(firstClose) && reload.stalls.ticksWithin(firstClose, answer.finishedAt - CLOSE_JITTER_MS) >= 2;
 					// Certain whatever the lateness: no answer is written before its own work is done, and a
 					// request sent at t with ?ms=N is done no sooner than t + N. Past the drain's start (plus the
 					// jitter allowance), it was written during the drain. The pinned lanes are due 500-1000 ms in.
