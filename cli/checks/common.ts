@@ -254,6 +254,17 @@ export async function requireWholeAgain(
 	const idle = options.everyPidServes === false ? [] : pids.filter(pid => !byPid.has(pid));
 	// The answers, for a caller that also compares them with the program's own counts.
 	if (failed.length === 0 && strangers.length === 0 && idle.length === 0) return answers;
+	// Requests that got no answer in time while the answered ones took half the bound or more: the
+	// machine was too slow to tell slow from lost (seen beside CPU hogs and other runs). A request that a
+	// program loses (a dead child still on its list) hangs while the others are answered at once.
+	const slowest = Math.max(0, ...answers.filter(answer => answer.status !== 0).map(answer => answer.ms));
+	if (failed.length > 0 && failed.every(answer => answer.status === 0 && (answer.error ?? '').startsWith('no answer')) && slowest >= timeoutMs / 2) {
+		tooBusyToJudge(context, {
+			message: `The machine was too busy to judge the service after ${fault}: ${failed.length} of ${count} requests got no answer within ${timeoutMs} ms, and the answered ones took up to ${slowest} ms`,
+			expected: `all ${count} requests answered 200 within ${timeoutMs} ms`,
+			actual: `answers by pid: ${[...byPid].map(([pid, n]) => `${pid}: ${n}`).join(', ') || 'none'}`,
+		});
+	}
 	return context.fail({
 		message:
 			failed.length > 0
