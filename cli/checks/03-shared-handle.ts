@@ -792,27 +792,32 @@ export const sharedHandleCheck: LabCheck = {
 			timeoutMs: 75_000,
 			async run(context) {
 				const early = await sendWhileChildrenHeld(context);
-				const pids = (await pollUntil(() => {
-					const found = ipcChildren(context.primaryPid);
-					return found.length >= MORE_WORKERS ? found : undefined;
-				}, ACCEPTING_WITHIN_MS, context)) ?? ipcChildren(context.primaryPid);
-				requireWorkerCount(context, pids, MORE_WORKERS);
-				await requireEveryChildAccepts(context, pids, `With WORKERS=${MORE_WORKERS}`, 'Send the listening server to every child you forked, however many WORKERS asked for, and have each listen on it.');
-				const count = 20;
-				context.waitingFor(`answers to ${count} requests on new connections, 8 at a time`);
-				const answers = await context.http.burst({count, concurrency: 8, timeoutMs: ANSWER_TIMEOUT_MS, path: () => '/'});
-				await requireEarlyAnswered(context, early);
-				const broken = answers.filter(answer => answer.status !== 200 || answer.pid === undefined || !pids.includes(answer.pid));
-				if (broken.length > 0) {
-					context.fail({
-						message: `With WORKERS=${MORE_WORKERS}, ${broken.length} of ${count} requests were not answered 200 by one of your children`,
-						expected: `every request answered 200 by one of ${list(pids)}`,
-						actual: [describeFailures(broken.filter(answer => answer.status !== 200)), `answers by pid: ${[...countByPid(answers)].map(([pid, n]) => `${pid}: ${n}`).join(', ')}`].filter(Boolean).join('\n'),
-						repro: context.curl('/'),
-					});
+				try {
+					const pids = (await pollUntil(() => {
+						const found = ipcChildren(context.primaryPid);
+						return found.length >= MORE_WORKERS ? found : undefined;
+					}, ACCEPTING_WITHIN_MS, context)) ?? ipcChildren(context.primaryPid);
+					requireWorkerCount(context, pids, MORE_WORKERS);
+					await requireEveryChildAccepts(context, pids, `With WORKERS=${MORE_WORKERS}`, 'Send the listening server to every child you forked, however many WORKERS asked for, and have each listen on it.');
+					const count = 20;
+					context.waitingFor(`answers to ${count} requests on new connections, 8 at a time`);
+					const answers = await context.http.burst({count, concurrency: 8, timeoutMs: ANSWER_TIMEOUT_MS, path: () => '/'});
+					await requireEarlyAnswered(context, early);
+					const broken = answers.filter(answer => answer.status !== 200 || answer.pid === undefined || !pids.includes(answer.pid));
+					if (broken.length > 0) {
+						context.fail({
+							message: `With WORKERS=${MORE_WORKERS}, ${broken.length} of ${count} requests were not answered 200 by one of your children`,
+							expected: `every request answered 200 by one of ${list(pids)}`,
+							actual: [describeFailures(broken.filter(answer => answer.status !== 200)), `answers by pid: ${[...countByPid(answers)].map(([pid, n]) => `${pid}: ${n}`).join(', ')}`].filter(Boolean).join('\n'),
+							repro: context.curl('/'),
+						});
+					}
+					context.memo.set('children', pids);
+					context.note(`${early ? `${early.probes.pending.length} connections queued while child ${list(early.heldAtListen)} was held at its start, all answered; ` : 'your primary listened only once its child was ready; '}spread over ${count} fresh connections: ${perPid(pids, countByPid(answers))}`);
+				} finally {
+					// Also when this step fails before judging them: the early connections are the checker's to close.
+					early?.probes.close();
 				}
-				context.memo.set('children', pids);
-				context.note(`${early ? `${early.probes.pending.length} connections queued while child ${list(early.heldAtListen)} was held at its start, all answered; ` : 'your primary listened only once its child was ready; '}spread over ${count} fresh connections: ${perPid(pids, countByPid(answers))}`);
 			},
 		},
 		exitOnDisconnectStep({
