@@ -381,6 +381,8 @@ type Reload = {
 	stalls: StallMonitor;
 	/** When each old child was first seen no longer holding the listening socket (its drain began before). */
 	closedAt: Map<number, number>;
+	/** The last poll that saw each old child still hold the listening socket (its drain began after). */
+	lastHeldAt: Map<number, number>;
 	/** Some poll saw a new child and an old child holding the listening socket at once. */
 	overlapSeen: boolean;
 	/** The old child that held the long request (found in /proc before the SIGHUP), if it could be told. */
@@ -685,6 +687,7 @@ export const rollingReloadCheck: LabCheck = {
 					if (Date.now() < warmUntil) await new Promise(resolve => setTimeout(resolve, warmUntil - Date.now()));
 					const inode = listenInodes(context.port)[0];
 					const closedAt = new Map<number, number>();
+					const lastHeldAt = new Map<number, number>();
 					const letGo = new LetGoWatch();
 					let overlapSeen = false;
 					const sighupAt = Date.now();
@@ -704,7 +707,12 @@ export const rollingReloadCheck: LabCheck = {
 						// Who holds the listening socket: an old child that let go of it has begun to drain.
 						if (inode !== undefined) {
 							const time = Date.now();
-							for (const pid of old) if (!goneAt.has(pid) && !closedAt.has(pid) && isAlive(pid)) letGo.see(pid, listeningCopy(pid, inode), time, closedAt);
+							for (const pid of old) {
+								if (goneAt.has(pid) || closedAt.has(pid) || !isAlive(pid)) continue;
+								const copy = listeningCopy(pid, inode);
+								if (copy === 'held') lastHeldAt.set(pid, time);
+								letGo.see(pid, copy, time, closedAt);
+							}
 							// Overlap: a new child listens while an old one is still alive (accepting, or still
 							// serving what it accepted). Stop-all-start-all forks only once every old child has
 							// exited, so it never shows this; a rolling pass that lets go of the old child's
@@ -723,7 +731,7 @@ export const rollingReloadCheck: LabCheck = {
 					const [keepAliveAnswers, freshAnswers, straddleAnswers] = await Promise.all(loops.map(loop => loop.stop()));
 					const pinnedAnswers = await pinned.stop();
 					const pinnedTo = [...pinned.pinned].filter(([, connections]) => connections.length === 2).map(([pid]) => pid);
-					const reload: Reload = {old, sighupAt, oldGoneAt, goneAt, aliveAt, primaryWant, oldSamples, stoppedAt, keepAlive: keepAliveAnswers!, fresh: freshAnswers!, straddle: straddleAnswers!, pinned: pinnedAnswers, pinnedTo, stalls, closedAt, overlapSeen, ...(longHolder === undefined ? {} : {longHolder})};
+					const reload: Reload = {old, sighupAt, oldGoneAt, goneAt, aliveAt, primaryWant, oldSamples, stoppedAt, keepAlive: keepAliveAnswers!, fresh: freshAnswers!, straddle: straddleAnswers!, pinned: pinnedAnswers, pinnedTo, stalls, closedAt, lastHeldAt, overlapSeen, ...(longHolder === undefined ? {} : {longHolder})};
 					context.memo.set('reload', reload);
 				} finally {
 					stalls.stop();
@@ -1016,6 +1024,20 @@ export const rollingReloadCheck: LabCheck = {
 						repro: `kill -HUP <primary pid>; sleep 2; ps -o pid,etime,args --ppid <primary pid>   # with no request in flight, the old children are gone`,
 					});
 				}
+				// A pass needs the other bound too: the drain began after the last poll that saw the child hold
+				// the socket, and the child was gone when seen gone. A checker stalled across the let-go makes
+				// the drain look later than it began (a child waiting for the kill at DRAIN_MS could then look
+				// quick): between the two bounds is undecided.
+				requireDecided(
+					context,
+					free.flatMap(item => {
+						const from = reload.lastHeldAt.get(item.pid);
+						const gone = reload.goneAt.get(item.pid);
+						return from === undefined || gone === undefined ? [] : [{pid: item.pid, took: item.took, gone: gone - drainBegan(item.pid), longest: gone - from}];
+					}),
+					() => EXIT_ON_OWN_MS,
+					'whether the old children exited on their own',
+				);
 				const late = lingered.filter(item => item.took > DRAIN_MS + DRAIN_SLACK_MS + item.primaryLate);
 				if (late.length > 0) {
 					context.fail({
