@@ -405,15 +405,18 @@ When each old child let go of the listening socket (its drain began): the time
 of the first of two polls in a row that saw it so. One sighting is not enough:
 connection-close judges every answer after it, and once, beside CPU hogs, a
 child seen without its copy hundreds of ms before it was retired had four
-keep-alive answers charged to a drain it had not begun.
+keep-alive answers charged to a drain it had not begun. `lastHeldAt` keeps the
+other bound: the last poll that saw it still hold the socket (its drain began
+after).
 */
 class LetGoWatch {
 	private readonly firstSeen = new Map<number, number>();
 
-	see(pid: number, copy: 'held' | 'let go' | 'unknown', time: number, closedAt: Map<number, number>): void {
+	see(pid: number, copy: 'held' | 'let go' | 'unknown', time: number, closedAt: Map<number, number>, lastHeldAt: Map<number, number>): void {
 		if (copy === 'unknown') return;
 		if (copy === 'held') {
 			this.firstSeen.delete(pid);
+			lastHeldAt.set(pid, time);
 			return;
 		}
 		const first = this.firstSeen.get(pid);
@@ -707,12 +710,7 @@ export const rollingReloadCheck: LabCheck = {
 						// Who holds the listening socket: an old child that let go of it has begun to drain.
 						if (inode !== undefined) {
 							const time = Date.now();
-							for (const pid of old) {
-								if (goneAt.has(pid) || closedAt.has(pid) || !isAlive(pid)) continue;
-								const copy = listeningCopy(pid, inode);
-								if (copy === 'held') lastHeldAt.set(pid, time);
-								letGo.see(pid, copy, time, closedAt);
-							}
+							for (const pid of old) if (!goneAt.has(pid) && !closedAt.has(pid) && isAlive(pid)) letGo.see(pid, listeningCopy(pid, inode), time, closedAt, lastHeldAt);
 							// Overlap: a new child listens while an old one is still alive (accepting, or still
 							// serving what it accepted). Stop-all-start-all forks only once every old child has
 							// exited, so it never shows this; a rolling pass that lets go of the old child's
@@ -1114,11 +1112,8 @@ export const rollingReloadCheck: LabCheck = {
 						}
 						aliveAt.set(pid, time);
 						const copy = inode === undefined ? 'unknown' : listeningCopy(pid, inode);
-						if (copy === 'held') {
-							held.add(pid);
-							if (!closedAt.has(pid)) lastHeldAt.set(pid, time);
-						}
-						if (held.has(pid) && !closedAt.has(pid)) letGo.see(pid, copy, time, closedAt);
+						if (copy === 'held') held.add(pid);
+						if (held.has(pid) && !closedAt.has(pid)) letGo.see(pid, copy, time, closedAt, lastHeldAt);
 					}
 					const pids = ipcChildren(primary(context));
 					return goneAt.size === early.length && pids.length === WORKERS_2 && pids.every(pid => !early.includes(pid)) ? pids : undefined;
