@@ -367,6 +367,8 @@ export const hintsZhCN: Readonly<Record<string, string>> = {
 	'Keep the body as bytes all the way: Buffer.concat(chunks), not a string (decoding as UTF-8 replaces invalid bytes with EF BF BD). Over IPC, send it with serialization: "advanced" (setupPrimary), which carries a Uint8Array as bytes.':
 		'全程把请求体当字节处理：Buffer.concat(chunks)，不要转成字符串（按 UTF-8 解码会把非法字节替换成 EF BF BD）。通过 IPC 发送时用 serialization: "advanced"（setupPrimary），它会把 Uint8Array 按字节传递。',
 	'A refused value is not stored.': '被拒绝的值不会被存储。',
+	'Answer 413 and let Node read and drop the rest of the body: do not destroy the socket. A client that is still sending cannot read an answer on a connection closed under it.':
+		'回 413，然后让 Node 读完并丢弃剩下的请求体：不要销毁 socket。客户端还在发送时，连接在它脚下被关掉，它就读不到应答。',
 	"Count in req.on('data'): the moment the total passes the limit, answer 413 and stop keeping chunks. A client can send a body that never ends; the worker must not buffer it.":
 		"在 req.on('data') 里计数：总量一超过上限，就回 413 并不再保留 chunk。客户端可以发一个永不结束的请求体；工作进程不能把它缓存下来。",
 	'A refused upload must hold nothing: no lock, no queue that the other requests wait behind.': '被拒绝的上传不能占住任何东西：没有锁，也没有让其他请求排在后面等的队列。',
