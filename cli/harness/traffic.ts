@@ -19,6 +19,8 @@ export type Answer = {
 	finishedAt: number;
 	/** Why there was no answer: "no answer within 5000 ms", "connection refused", … */
 	error?: string;
+	/** The error's code beside it (EPIPE, ECONNRESET, UND_ERR_SOCKET, …), for checkers that act on the kind of failure. */
+	errorCode?: string;
 	/** x-worker-pid, when present and numeric. */
 	pid?: number;
 	/** The body exactly as it came, when the request asked for `bytes` (body is then its UTF-8 reading). */
@@ -131,7 +133,8 @@ export class TrafficClient {
 			}
 			answer = {path, status: response.statusCode, headers, body: text, ms: Date.now() - started, finishedAt: Date.now(), pid: workerPidFrom(headers['x-worker-pid']), ...(bytes ? {bytes} : {})};
 		} catch (error) {
-			answer = {path, status: 0, headers: {}, body: '', ms: Date.now() - started, finishedAt: Date.now(), error: describeError(error, timeoutMs)};
+			const code = (error as {code?: unknown} | undefined)?.code;
+			answer = {path, status: 0, headers: {}, body: '', ms: Date.now() - started, finishedAt: Date.now(), error: describeError(error, timeoutMs), ...(typeof code === 'string' ? {errorCode: code} : {})};
 		}
 		this.count(answer);
 		return answer;
